@@ -1,0 +1,77 @@
+package brokerlock
+
+import (
+	"context"
+	"time"
+)
+
+// Adapter is a lock backend: etcdadapter for real use, memadapter for unit
+// tests. brokerlocktest.Run checks that an implementation keeps every
+// promise written here; BrokerLock adds ids, options, timeouts and the
+// stateful Item API on top, so an adapter only queues, holds and releases.
+//
+// All methods are safe for concurrent use by many goroutines.
+type Adapter interface {
+	// Acquire queues for lock id and returns once this call holds it. ids
+	// are non-empty (BrokerLock checks); opts are validated and defaulted.
+	//
+	// With req.Try it does not wait: when someone else holds the lock it
+	// returns an error wrapping ErrLocked. Otherwise it waits in FIFO order
+	// until it holds the lock or ctx is done; then it returns an error
+	// wrapping ctx.Err(). Either way nothing of this call is left queued:
+	// its key is removed before Acquire returns, on a context of its own
+	// if ctx is already done. If the call's place in the queue disappears
+	// while it waits (deleted, lease revoked), it returns an error wrapping
+	// ErrLockLost. After Close it returns an error wrapping ErrClosed, and
+	// Close wakes waiters with it.
+	Acquire(ctx context.Context, id string, req Request) (Acquisition, error)
+
+	// IsReserved reports whether anyone holds lock id now: any process,
+	// and for etcd also a concurrency.Mutex or `etcdctl lock` on the same
+	// key prefix. Errors: ctx's, the transport's, ErrClosed.
+	IsReserved(ctx context.Context, id string) (bool, error)
+
+	// Close releases everything this adapter still holds or waits for:
+	// each live Acquisition ends with an error wrapping both ErrLockLost
+	// and ErrClosed. It stops the adapter's goroutines and waits for them.
+	// Later calls return nil.
+	Close() error
+}
+
+// Request is what BrokerLock asks an Adapter to acquire.
+type Request struct {
+	TTL       time.Duration // > 0; see Options.TTL
+	KeepAlive bool          // see Options.KeepAlive
+	Try       bool          // do not wait: fail with ErrLocked when held
+}
+
+// Acquisition is one held lock as an Adapter sees it. Hold wraps it.
+// All methods are safe for concurrent use.
+type Acquisition interface {
+	// Key is the backend's key for this acquisition; unique among live
+	// acquisitions.
+	Key() string
+	// Token is the fencing token: strictly greater than the token of any
+	// earlier holder of the same id.
+	Token() int64
+	// Expires is when Done closes unless the hold is refreshed or renewed.
+	// It never lies late: the backend cannot let anyone else in before it.
+	Expires() time.Time
+	// Done is closed when the acquisition ends, by Release or by a loss.
+	// It closes before anyone else can acquire the lock.
+	Done() <-chan struct{}
+	// Err is nil while held, wraps ErrLockLost after a loss, and is
+	// ErrReleased after Release.
+	Err() error
+	// Refresh starts the TTL again from now. Lost: an error wrapping
+	// ErrLockLost; released: ErrReleased.
+	Refresh(ctx context.Context) error
+	// Release ends the acquisition and removes its key. BrokerLock calls
+	// it at most once. It returns nil, an error wrapping ErrLockLost when
+	// the acquisition had already been lost, or the transport error when
+	// the backend could not be reached; in that last case the acquisition
+	// has ended all the same (Done is closed) and the adapter keeps
+	// removing the key in the background until it succeeds or Close runs.
+	// It works even when ctx is already done.
+	Release(ctx context.Context) error
+}

@@ -1,0 +1,50 @@
+package brokerlock
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+)
+
+// Do holds the lock while fn runs, like Hold then Release. fn's ctx is
+// cancelled when the hold is lost (context.Cause then wraps ErrLockLost),
+// and Do's error then includes ErrLockLost besides fn's own error. The lock
+// is released when fn returns, also when it panics (the panic goes on
+// after the release). Errors from getting the lock are Hold's.
+func (it *Item) Do(ctx context.Context, fn func(ctx context.Context) error) (err error) {
+	h, err := it.Hold(ctx)
+	if err != nil {
+		return err
+	}
+	fctx, stop := cancelOnLoss(ctx, h)
+	defer func() {
+		stop()
+		err = errors.Join(err, doRelease(ctx, h))
+	}()
+	return fn(fctx)
+}
+
+// cancelOnLoss returns a ctx that is cancelled with h.Err() when h ends,
+// and a stop that cancels it and waits for its goroutine.
+func cancelOnLoss(ctx context.Context, h *Hold) (context.Context, func()) {
+	fctx, cancel := context.WithCancelCause(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		select {
+		case <-h.Done():
+			cancel(h.Err())
+		case <-fctx.Done():
+		}
+	})
+	return fctx, func() { cancel(context.Canceled); wg.Wait() }
+}
+
+// doRelease releases h; a loss is reported once, named for Do.
+func doRelease(ctx context.Context, h *Hold) error {
+	err := h.Release(ctx)
+	if errors.Is(err, ErrLockLost) {
+		return fmt.Errorf("brokerlock: lock %q: lost while Do's fn ran: %w", h.id, ErrLockLost)
+	}
+	return err
+}

@@ -1,0 +1,102 @@
+package brokerlock
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Item is one named lock with its options. It is safe for concurrent use
+// by many goroutines.
+//
+// It has two APIs. Hold, TryHold and Do are Go-style and stateless: every
+// call is an independent acquisition with its own *Hold, so goroutines
+// sharing one Item queue up. Acquire, Try and Release are Deepkit-style
+// and stateful: the Item holds at most one acquisition at a time.
+type Item struct {
+	adapter Adapter
+	id      string
+	opts    Options
+	invalid error // non-nil: every call returns it
+
+	mu        sync.Mutex
+	held      *Hold // the stateful API's acquisition
+	acquiring bool  // a stateful Acquire or Try is in flight
+}
+
+// ID returns the lock's name.
+func (it *Item) ID() string { return it.id }
+
+// Options returns the item's options with the defaults filled in.
+func (it *Item) Options() Options { return it.opts }
+
+// Hold blocks until it holds the lock, in FIFO order with every other
+// waiter, and returns the hold; release it with Hold.Release. It waits at
+// most Options.Timeout (then the error wraps ErrTimeout and
+// context.DeadlineExceeded) and returns ctx's error when ctx is done
+// first. A failed or cancelled Hold leaves nothing queued.
+func (it *Item) Hold(ctx context.Context) (*Hold, error) {
+	return it.acquire(ctx, false)
+}
+
+// TryHold takes the lock only if nobody holds it now; otherwise it returns
+// an error wrapping ErrLocked, leaving nothing queued. Its one attempt is
+// bounded by Options.Timeout too.
+func (it *Item) TryHold(ctx context.Context) (*Hold, error) {
+	return it.acquire(ctx, true)
+}
+
+// IsReserved reports whether anyone holds the lock now: this or any other
+// process, or an etcd concurrency.Mutex or `etcdctl lock` on the same key.
+func (it *Item) IsReserved(ctx context.Context) (bool, error) {
+	if it.invalid != nil {
+		return false, it.invalid
+	}
+	reserved, err := it.adapter.IsReserved(ctx, it.id)
+	if err != nil {
+		return false, fmt.Errorf("brokerlock: lock %q: is reserved: %w", it.id, err)
+	}
+	return reserved, nil
+}
+
+func (it *Item) acquire(ctx context.Context, try bool) (*Hold, error) {
+	if it.invalid != nil {
+		return nil, it.invalid
+	}
+	wctx, cancel := it.withTimeout(ctx)
+	defer cancel()
+	req := Request{TTL: it.opts.TTL, KeepAlive: it.opts.KeepAlive, Try: try}
+	acq, err := it.adapter.Acquire(wctx, it.id, req)
+	if err != nil {
+		return nil, it.acquireError(ctx, wctx, err)
+	}
+	return &Hold{id: it.id, acq: acq}, nil
+}
+
+// errTimeoutCause marks the cancellation that Options.Timeout caused.
+var errTimeoutCause = errors.New("brokerlock: Options.Timeout passed")
+
+func (it *Item) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	if it.opts.Timeout < 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeoutCause(ctx, it.opts.Timeout, errTimeoutCause)
+}
+
+// acquireError names the lock and turns the item's own timeout into
+// ErrTimeout, whatever shape the adapter's transport gave the error.
+func (it *Item) acquireError(ctx, wctx context.Context, err error) error {
+	switch {
+	case ctx.Err() == nil && errors.Is(context.Cause(wctx), errTimeoutCause):
+		return fmt.Errorf("%w: lock %q after %v (%w)", ErrTimeout, it.id, it.opts.Timeout, context.DeadlineExceeded)
+	case ctx.Err() != nil && !errors.Is(err, ctx.Err()):
+		return fmt.Errorf("brokerlock: lock %q: %w (%w)", it.id, ctx.Err(), err)
+	}
+	return fmt.Errorf("brokerlock: lock %q: %w", it.id, err)
+}
+
+// cleanupTimeout bounds the detached work that Release and Do do after the
+// caller's ctx is done.
+const cleanupTimeout = 10 * time.Second

@@ -1,0 +1,59 @@
+package brokerlock
+
+import (
+	"fmt"
+	"time"
+)
+
+// Defaults and bounds of Options, as in Deepkit's BrokerLock.
+const (
+	DefaultTTL     = 2 * time.Minute
+	DefaultTimeout = 30 * time.Second
+	// MinTTL and MaxTTL bound Options.TTL; MaxTimeout bounds Options.Timeout.
+	MinTTL     = time.Millisecond
+	MaxTTL     = 10 * 365 * 24 * time.Hour
+	MaxTimeout = MaxTTL
+)
+
+// Options of one lock item. Zero fields take the defaults.
+type Options struct {
+	// TTL is the lock's lifetime; default 2m. Without KeepAlive the lock
+	// is released TTL after it was acquired (or last refreshed), as in
+	// Deepkit, even if the holder is still working: its Hold's Done closes
+	// first. Between MinTTL and MaxTTL. etcd grants leases in whole
+	// seconds with a server minimum (2s by default); the TTL you set here
+	// is still kept to the millisecond by a local timer.
+	TTL time.Duration
+	// Timeout is the longest wait in Acquire, Hold and Do (and bounds one
+	// Try); default 30s; negative means no timeout, ctx alone bounds the
+	// wait. At most MaxTimeout.
+	Timeout time.Duration
+	// KeepAlive renews the lock while it is held, so it lasts until
+	// Release. TTL then only bounds how long a crashed or cut-off holder
+	// blocks others.
+	KeepAlive bool
+}
+
+// withDefaults fills zero fields.
+func (o Options) withDefaults() Options {
+	if o.TTL == 0 {
+		o.TTL = DefaultTTL
+	}
+	if o.Timeout == 0 {
+		o.Timeout = DefaultTimeout
+	}
+	return o
+}
+
+// validate names the first bad field and its value.
+func (o Options) validate() error {
+	switch {
+	case o.TTL < MinTTL || o.TTL > MaxTTL:
+		return fmt.Errorf("%w: Options.TTL %v: want between %v and %v (0 for the default %v)",
+			ErrInvalid, o.TTL, MinTTL, MaxTTL, DefaultTTL)
+	case o.Timeout > MaxTimeout:
+		return fmt.Errorf("%w: Options.Timeout %v: want at most %v (negative for none)",
+			ErrInvalid, o.Timeout, MaxTimeout)
+	}
+	return nil
+}

@@ -1,0 +1,26 @@
+// Package etcdadapter is the etcd implementation of brokerlock.Adapter.
+//
+// Lock id lives under the key prefix P + EscapeID(id) + "/", where P is
+// the adapter's prefix (default "brokerlock/") and EscapeID turns '%' into
+// "%25" and '/' into "%2F". Every holder and waiter is one key directly
+// under it, attached to a lease; the key with the lowest create revision
+// holds the lock, and its create revision is the fencing token. This is
+// the layout of etcd's concurrency.Mutex and of `etcdctl lock`: for ids
+// without '/' and '%', concurrency.NewMutex(session, P+id) and
+// `etcdctl lock P+id` exclude and are excluded by this package's lock id.
+//
+// Leases: acquisitions with the same lease TTL share one lease, renewed
+// by one goroutine; the lease TTL is whole seconds and the server may
+// raise it to its minimum (2s with etcd's defaults). With KeepAlive the
+// lease TTL is the lock TTL rounded up; a holder cut off from etcd learns
+// of the loss (Done) a safety margin (500ms + 1% of the lease TTL, at most
+// a quarter of it) before the server could expire the lease. Without
+// KeepAlive a local timer ends the hold exactly TTL after it began, then
+// deletes the key; the lease, of about TTL + 1s + that margin, only frees
+// the lock of a holder that died.
+//
+// Waiters watch only the key just before theirs, and also their own key:
+// if it is deleted while they wait, the wait ends with ErrLockLost.
+// Releases and clean-ups delete a key only at its own create revision, so
+// a late release never frees a newer holder.
+package etcdadapter

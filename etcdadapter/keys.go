@@ -1,0 +1,34 @@
+package etcdadapter
+
+import (
+	"fmt"
+	"strings"
+)
+
+// DefaultPrefix is where locks live unless WithPrefix says otherwise.
+const DefaultPrefix = "brokerlock/"
+
+// idEscaper keeps a lock id one path segment: lock "a" and lock "a/b"
+// never see each other's keys. Nothing else is touched, so ids without
+// '/' and '%' are the key prefix etcd's concurrency.Mutex and
+// `etcdctl lock` use.
+var idEscaper = strings.NewReplacer("%", "%25", "/", "%2F")
+
+// EscapeID returns the key segment of lock id: '%' becomes "%25" and '/'
+// becomes "%2F"; every other byte stays as it is.
+func EscapeID(id string) string { return idEscaper.Replace(id) }
+
+// LockPrefix returns the etcd key prefix under which the holder and the
+// waiters of lock id have their keys: prefix + EscapeID(id) + "/". Pass
+// prefix+id (without the trailing "/") to concurrency.NewMutex or
+// `etcdctl lock` to share the lock with them.
+func LockPrefix(prefix, id string) string { return prefix + EscapeID(id) + "/" }
+
+// waiterKey names one acquisition's key: the lease in hex as etcd's Mutex
+// does, and a slot number when the lease has several keys under the lock.
+func waiterKey(lockPrefix string, lease int64, slot int) string {
+	if slot == 0 {
+		return fmt.Sprintf("%s%x", lockPrefix, lease)
+	}
+	return fmt.Sprintf("%s%x_%d", lockPrefix, lease, slot)
+}

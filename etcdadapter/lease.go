@@ -1,0 +1,212 @@
+package etcdadapter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/brokerlock/brokerlock/brokerlock"
+)
+
+// lease is one etcd lease shared by every acquisition of this adapter that
+// asks for the same lease TTL, so 10,000 locks with one TTL use one lease.
+// Its goroutine (run) renews it every third of its TTL for as long as the
+// adapter lives, with KeepAliveOnce so that it knows when each renewal was
+// sent: the server cannot expire the lease before sent+granted, so the
+// lease is trusted until safeUntil = sent+granted-margin and declared dead
+// at that moment if no renewal got through. Acquisitions on it end when it
+// dies, which is therefore before the server could free their keys.
+type lease struct {
+	id      clientv3.LeaseID
+	granted time.Duration // the TTL the server granted, >= the asked one
+	margin  time.Duration
+	slots   slotPool
+
+	mu       sync.Mutex
+	lastSent time.Time // send time of the newest renewal that succeeded
+	need     time.Time // a hard-TTL hold wants safeUntil at least here
+	failing  bool      // the last renewal attempt failed
+	deadErr  error
+
+	dead     chan struct{} // closed when the lease is gone or untrusted
+	renewNow chan struct{} // buffered: wake run for an early renewal
+}
+
+// retryInterval spaces renewal attempts after a failed one.
+const retryInterval = 250 * time.Millisecond
+
+// hardSlack is how much longer than a hard TTL the lease stays trusted
+// after one renewal, so that back-to-back acquisitions need one early
+// renewal a second at most.
+const hardSlack = time.Second
+
+// marginFor is the safety margin below a granted TTL: scheduling delays
+// and clock-rate differences between client and server fit in it.
+func marginFor(granted time.Duration) time.Duration {
+	return min(granted/4, 500*time.Millisecond+granted/100)
+}
+
+// leaseSeconds is the lease TTL to ask for. KeepAlive: the lock's TTL,
+// rounded up to whole seconds. Hard TTL: long enough that a renewal sent
+// when the hold begins keeps the lease trusted past the hold's end, so the
+// local timer always ends the hold first; a holder that died blocks others
+// for about TTL + 1s + margin (+ etcd's 500ms expiry check).
+func leaseSeconds(req brokerlock.Request) int64 {
+	secs := ceilSeconds(req.TTL)
+	if req.KeepAlive {
+		return secs
+	}
+	for ; ; secs++ {
+		g := time.Duration(secs) * time.Second
+		if g-marginFor(g) >= req.TTL+hardSlack {
+			return secs
+		}
+	}
+}
+
+func ceilSeconds(d time.Duration) int64 {
+	return max(1, int64((d+time.Second-1)/time.Second))
+}
+
+func grantLease(ctx context.Context, client *clientv3.Client, secs int64) (*lease, error) {
+	sent := time.Now()
+	resp, err := client.Grant(ctx, secs)
+	if err != nil {
+		return nil, fmt.Errorf("grant lease of %ds: %w", secs, err)
+	}
+	granted := time.Duration(resp.TTL) * time.Second
+	return &lease{
+		id: resp.ID, granted: granted, margin: marginFor(granted), lastSent: sent,
+		dead: make(chan struct{}), renewNow: make(chan struct{}, 1),
+	}, nil
+}
+
+// safeUntil is the last moment the lease is surely alive on the server.
+func (l *lease) safeUntil() time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.lastSent.Add(l.granted - l.margin)
+}
+
+// ensure asks for an early renewal when the lease is not trusted until t.
+func (l *lease) ensure(t time.Time) {
+	l.mu.Lock()
+	short := t.After(l.lastSent.Add(l.granted-l.margin)) && t.After(l.need)
+	if short {
+		l.need = t
+	}
+	l.mu.Unlock()
+	if short {
+		l.wake()
+	}
+}
+
+func (l *lease) wake() {
+	select {
+	case l.renewNow <- struct{}{}:
+	default:
+	}
+}
+
+// run renews the lease until ctx ends or the lease dies.
+func (l *lease) run(ctx context.Context, client *clientv3.Client) {
+	timer := time.NewTimer(l.untilNextStep())
+	defer timer.Stop()
+	for !l.isDead() {
+		select {
+		case <-ctx.Done():
+			l.kill(brokerlock.ErrClosed)
+			return
+		case <-timer.C:
+		case <-l.renewNow:
+		}
+		l.step(ctx, client)
+		timer.Reset(l.untilNextStep())
+	}
+}
+
+// untilNextStep: a third of the TTL after the last renewal, sooner after
+// a failure or for a hold that needs it, and never after safeUntil.
+func (l *lease) untilNextStep() time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	safe := l.lastSent.Add(l.granted - l.margin)
+	next := l.lastSent.Add(l.granted / 3)
+	if l.failing {
+		next = time.Now().Add(retryInterval)
+	}
+	if l.need.After(safe) {
+		next = time.Now()
+	}
+	return time.Until(minTime(next, safe))
+}
+
+// step renews once, or declares the lease dead when it can no longer be
+// trusted.
+func (l *lease) step(ctx context.Context, client *clientv3.Client) {
+	safe := l.safeUntil()
+	if !time.Now().Before(safe) {
+		l.kill(fmt.Errorf("%w: lease %x not renewed in time (etcd unreachable?)", brokerlock.ErrLockLost, l.id))
+		return
+	}
+	rctx, cancel := context.WithDeadline(ctx, safe)
+	defer cancel()
+	err := l.renew(rctx, client)
+	l.mu.Lock()
+	l.failing = err != nil
+	l.mu.Unlock()
+	if errors.Is(err, rpctypes.ErrLeaseNotFound) {
+		l.kill(fmt.Errorf("%w: lease %x expired or was revoked", brokerlock.ErrLockLost, l.id))
+	}
+}
+
+// renew sends one renewal and records its send time on success.
+func (l *lease) renew(ctx context.Context, client *clientv3.Client) error {
+	sent := time.Now()
+	if _, err := client.KeepAliveOnce(ctx, l.id); err != nil {
+		return err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if sent.After(l.lastSent) {
+		l.lastSent = sent
+	}
+	return nil
+}
+
+func (l *lease) kill(err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.deadErr == nil {
+		l.deadErr = err
+		close(l.dead)
+	}
+}
+
+func (l *lease) isDead() bool {
+	select {
+	case <-l.dead:
+		return true
+	default:
+		return false
+	}
+}
+
+// err is why the lease died; nil while it lives.
+func (l *lease) err() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.deadErr
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}

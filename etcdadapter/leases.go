@@ -1,0 +1,75 @@
+package etcdadapter
+
+import (
+	"context"
+
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
+
+	"github.com/brokerlock/brokerlock/brokerlock"
+)
+
+var errLeaseNotFound = rpctypes.ErrLeaseNotFound
+
+// leaseFor returns the live shared lease of secs seconds, granting one if
+// there is none (or the last one died). Concurrent callers share one
+// grant, and each waits for it only as long as its own ctx allows.
+func (a *Adapter) leaseFor(ctx context.Context, secs int64) (*lease, error) {
+	for {
+		e, err := a.leaseEntry(secs)
+		if err != nil {
+			return nil, err
+		}
+		select {
+		case <-e.ready:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		if e.err != nil {
+			return nil, e.err
+		}
+		if !e.l.isDead() {
+			return e.l, nil
+		}
+	}
+}
+
+// leaseEntry returns the entry for secs, starting a grant when there is
+// no usable one.
+func (a *Adapter) leaseEntry(secs int64) (*leaseEntry, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.closed {
+		return nil, brokerlock.ErrClosed
+	}
+	e := a.leases[secs]
+	if e != nil && !e.failed() {
+		return e, nil
+	}
+	e = &leaseEntry{ready: make(chan struct{})}
+	a.leases[secs] = e
+	a.wg.Go(func() { a.grant(e, secs) })
+	return e, nil
+}
+
+// failed: granted with an error, or the lease has died since.
+func (e *leaseEntry) failed() bool {
+	select {
+	case <-e.ready:
+		return e.err != nil || e.l.isDead()
+	default:
+		return false
+	}
+}
+
+// grant runs on the adapter's context, not a caller's, so that one
+// caller's short timeout does not fail the grant for the others.
+func (a *Adapter) grant(e *leaseEntry, secs int64) {
+	ctx, cancel := context.WithTimeout(a.ctx, cleanupTimeout)
+	l, err := grantLease(ctx, a.client, secs)
+	cancel()
+	e.l, e.err = l, err
+	close(e.ready)
+	if err == nil {
+		l.run(a.ctx, a.client)
+	}
+}

@@ -1,0 +1,18 @@
+package etcdadapter
+
+import (
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/brokerlock/brokerlock/brokerlock"
+)
+
+// IsOwner is the fencing comparison for h: CreateRevision(h.Key()) ==
+// h.Token(). Put it in a txn's If to write only while h holds the lock;
+// once h is released or lost the txn's Else branch runs instead, whatever
+// the holder's own clock believed.
+//
+//	resp, err := client.Txn(ctx).If(etcdadapter.IsOwner(h)).Then(clientv3.OpPut("k", "v")).Commit()
+//	// resp.Succeeded is false when h no longer held the lock.
+func IsOwner(h *brokerlock.Hold) clientv3.Cmp {
+	return clientv3.Compare(clientv3.CreateRevision(h.Key()), "=", h.Token())
+}
