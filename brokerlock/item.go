@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"time"
 )
 
 // Item is one named lock with its options. It is safe for concurrent use
@@ -96,7 +95,3 @@ func (it *Item) acquireError(ctx, wctx context.Context, err error) error {
 	}
 	return fmt.Errorf("brokerlock: lock %q: %w", it.id, err)
 }
-
-// cleanupTimeout bounds the detached work that Release and Do do after the
-// caller's ctx is done.
-const cleanupTimeout = 10 * time.Second

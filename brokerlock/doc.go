@@ -1,0 +1,28 @@
+// Package brokerlock gives Go programs Deepkit's BrokerLock: named locks
+// that only one process at a time can hold, across pods and machines.
+//
+// A BrokerLock makes Items on an Adapter (etcdadapter for real use,
+// memadapter for tests). An Item is one lock id with its Options. On etcd
+// each acquisition is one key under the lock's prefix, attached to a lease
+// whose TTL comes from the Options; keys hold the lock in the order they
+// were created (FIFO), each waiter watching only the key before its own.
+// Hold waits at most Options.Timeout; TryHold does not wait.
+//
+// A hold lasts until Release, or at most TTL without KeepAlive: the lock
+// is then released even if the holder is still working, as in Deepkit.
+// With KeepAlive it is renewed while held, and TTL only bounds how long a
+// crashed or cut-off holder blocks the others. Every hold carries a
+// fencing token (Token) that is strictly greater than the token of every
+// earlier holder of the same lock.
+//
+// A lock can be lost: TTL passed, the key was deleted, the lease expired,
+// or the server was out of reach for too long. The holder learns of it
+// first: Done closes (and Err wraps ErrLockLost) before anyone else can
+// acquire the lock. A holder must therefore stop the guarded work when
+// Done closes (Do cancels its fn's ctx), and should guard writes to
+// shared state with its Token, because a paused process may act after its
+// lock has gone (for etcd: etcdadapter.IsOwner in the write's txn).
+//
+// Nothing is left behind: a timed-out, cancelled or failed acquisition and
+// a released hold remove their key, also when the caller's ctx is done.
+package brokerlock
