@@ -2,6 +2,8 @@ package etcdadapter
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"time"
 
 	"go.etcd.io/etcd/api/v3/mvccpb"
@@ -13,11 +15,15 @@ import (
 // monitor watches over one acquisition from its put to its end, waiting
 // or holding: it ends it as lost when the key is deleted (operator, lease
 // revoked or expired), when the lease dies, or when the hard TTL passes,
-// and on Close. It returns as soon as the acquisition has ended.
+// and on Close. It never blocks on an RPC, so a lease death or the TTL is
+// acted on at once, and it returns as soon as the acquisition has ended.
 func (q *acquisition) monitor() {
+	var rewatches sync.WaitGroup
+	defer rewatches.Wait()
 	ctx, cancel := context.WithCancel(q.a.ctx)
 	defer cancel()
 	wch := q.watchOwnKey(ctx, q.rev+1)
+	rewatched := make(chan clientv3.WatchChan, 1)
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	defer timer.Stop()
@@ -33,8 +39,12 @@ func (q *acquisition) monitor() {
 			timer.Reset(time.Until(q.Expires()))
 		case <-timer.C:
 			q.checkDeadline(timer)
+		case wch = <-rewatched:
 		case resp, ok := <-wch:
-			wch = q.onWatch(ctx, resp, ok, wch)
+			if !q.onWatch(resp, ok) {
+				wch = nil
+				rewatches.Go(func() { q.rewatch(ctx, rewatched) })
+			}
 		}
 	}
 }
@@ -53,36 +63,37 @@ func (q *acquisition) checkDeadline(timer *time.Timer) {
 	q.lose(errTTL)
 }
 
-// onWatch handles one watch response. A delete of the key is a loss. A
-// watch that broke (compaction, a server error) is re-established after
-// reading the key again, so no delete goes unseen.
-func (q *acquisition) onWatch(ctx context.Context, resp clientv3.WatchResponse, ok bool, wch clientv3.WatchChan) clientv3.WatchChan {
-	if ok && resp.Err() == nil {
-		for _, ev := range resp.Events {
-			if ev.Type == mvccpb.DELETE {
-				q.lose(errKeyDeleted)
-			}
+// onWatch handles one watch response: a delete of the key is a loss. It
+// returns false when the watch broke (compaction, a server error, the
+// client closed).
+func (q *acquisition) onWatch(resp clientv3.WatchResponse, ok bool) bool {
+	if !ok || resp.Err() != nil {
+		return false
+	}
+	for _, ev := range resp.Events {
+		if ev.Type == mvccpb.DELETE {
+			q.lose(errKeyDeleted)
 		}
-		return wch
 	}
-	if ctx.Err() != nil {
-		return nil // the adapter is closing; the ctx case ends us
-	}
-	return q.rewatch(ctx)
+	return true
 }
 
-// rewatch reads the key and watches it again from that read.
-func (q *acquisition) rewatch(ctx context.Context) clientv3.WatchChan {
+// rewatch reads the key and watches it again from that read, so no delete
+// goes unseen; a key that is gone, or a read that fails, is a loss.
+func (q *acquisition) rewatch(ctx context.Context, rewatched chan<- clientv3.WatchChan) {
+	if ctx.Err() != nil {
+		return // the acquisition has ended or the adapter is closing
+	}
 	rctx, cancel := context.WithTimeout(ctx, cleanupTimeout)
 	defer cancel()
 	resp, err := q.a.client.Get(rctx, q.key)
 	switch {
+	case ctx.Err() != nil:
 	case err != nil:
-		q.lose(err)
-		return nil
+		q.lose(fmt.Errorf("watch broke, then: %w", err))
 	case len(resp.Kvs) == 0 || resp.Kvs[0].CreateRevision != q.rev:
 		q.lose(errKeyDeleted)
-		return nil
+	default:
+		rewatched <- q.watchOwnKey(ctx, resp.Header.Revision+1)
 	}
-	return q.watchOwnKey(ctx, resp.Header.Revision+1)
 }

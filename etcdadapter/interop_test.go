@@ -1,0 +1,76 @@
+package etcdadapter_test
+
+import (
+	"errors"
+	"testing"
+
+	"go.etcd.io/etcd/client/v3/concurrency"
+
+	"github.com/brokerlock/brokerlock/brokerlock"
+)
+
+// A concurrency.Mutex on prefix+id and our lock id exclude each other.
+func TestInteropWithMutex(t *testing.T) {
+	prefix := testPrefix(t)
+	ctx := testCtx(t)
+	session, err := concurrency.NewSession(etcd.NewClient(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer session.Close()
+	mutex := concurrency.NewMutex(session, prefix+"job")
+	item := brokerlock.New(newAdapter(t, prefix)).Item("job", brokerlock.Options{})
+
+	if err := mutex.Lock(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := item.TryHold(ctx); !errors.Is(err, brokerlock.ErrLocked) {
+		t.Fatalf("TryHold while a Mutex holds: got %v, want ErrLocked", err)
+	}
+	if reserved, err := item.IsReserved(ctx); err != nil || !reserved {
+		t.Fatalf("IsReserved while a Mutex holds: got %v, %v; want true", reserved, err)
+	}
+	if err := mutex.Unlock(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	h := mustHold(t, item)
+	if err := mutex.TryLock(ctx); !errors.Is(err, concurrency.ErrLocked) {
+		t.Fatalf("Mutex.TryLock while we hold: got %v, want concurrency.ErrLocked", err)
+	}
+	if err := h.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := mutex.TryLock(ctx); err != nil {
+		t.Fatalf("Mutex.TryLock after our release: got %v, want nil", err)
+	}
+	if err := mutex.Unlock(ctx); err != nil {
+		t.Fatal(err)
+	}
+	requireNoKeys(t, prefix)
+}
+
+// A Mutex waiting behind our hold gets the lock when we release.
+func TestMutexWaitsForUs(t *testing.T) {
+	prefix := testPrefix(t)
+	ctx := testCtx(t)
+	session, err := concurrency.NewSession(etcd.NewClient(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer session.Close()
+	mutex := concurrency.NewMutex(session, prefix+"job")
+	h := mustHold(t, brokerlock.New(newAdapter(t, prefix)).Item("job", brokerlock.Options{}))
+
+	locked := make(chan error, 1)
+	go func() { locked <- mutex.Lock(ctx) }()
+	if err := h.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-locked; err != nil {
+		t.Fatalf("Mutex.Lock after our release: %v", err)
+	}
+	if err := mutex.Unlock(ctx); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,63 @@
+package etcdadapter_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/brokerlock/brokerlock/brokerlock"
+	"github.com/brokerlock/brokerlock/etcdadapter"
+)
+
+func TestEscapeID(t *testing.T) {
+	tests := []struct{ id, want string }{
+		{"a", "a"},
+		{"a/b", "a%2Fb"},
+		{"a%2Fb", "a%252Fb"},
+		{"%", "%25"},
+		{"x y\x00ü", "x y\x00ü"},
+	}
+	for _, tt := range tests {
+		if got := etcdadapter.EscapeID(tt.id); got != tt.want {
+			t.Errorf("EscapeID(%q): got %q, want %q", tt.id, got, tt.want)
+		}
+	}
+}
+
+// Locks "a", "a/b" and "a%2Fb" are independent: each can be held while
+// the others are, and each hold's key is under its own prefix only.
+func TestIDsIndependent(t *testing.T) {
+	prefix := testPrefix(t)
+	lock := brokerlock.New(newAdapter(t, prefix))
+	ids := []string{"a", "a/b", "a%2Fb", "a/"}
+	holds := make([]*brokerlock.Hold, len(ids))
+	for i, id := range ids {
+		h, err := lock.Item(id, brokerlock.Options{}).TryHold(testCtx(t))
+		if err != nil {
+			t.Fatalf("TryHold(%q) while %q are held: %v", id, ids[:i], err)
+		}
+		holds[i] = h
+	}
+	for i, h := range holds {
+		want := etcdadapter.LockPrefix(prefix, ids[i])
+		if !strings.HasPrefix(h.Key(), want) || strings.Contains(h.Key()[len(want):], "/") {
+			t.Errorf("key of %q: got %q, want one segment under %q", ids[i], h.Key(), want)
+		}
+		if err := h.Release(testCtx(t)); err != nil {
+			t.Error(err)
+		}
+	}
+	requireNoKeys(t, prefix)
+}
+
+// Unicode, spaces, NUL, invalid UTF-8 and long ids work.
+func TestUnusualIDs(t *testing.T) {
+	prefix := testPrefix(t)
+	lock := brokerlock.New(newAdapter(t, prefix))
+	for _, id := range []string{"ü 日本", "with space", "nul\x00byte", "bad\xffutf8", strings.Repeat("x", 10_000)} {
+		h := mustHold(t, lock.Item(id, brokerlock.Options{}))
+		if err := h.Release(testCtx(t)); err != nil {
+			t.Errorf("Release(%.20q): %v", id, err)
+		}
+	}
+	requireNoKeys(t, prefix)
+}
