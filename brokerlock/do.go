@@ -44,7 +44,7 @@ func cancelOnLoss(ctx context.Context, h *Hold) (context.Context, func()) {
 func doRelease(ctx context.Context, h *Hold) error {
 	err := h.Release(ctx)
 	if errors.Is(err, ErrLockLost) {
-		return fmt.Errorf("brokerlock: lock %q: lost while Do's fn ran: %w", h.id, ErrLockLost)
+		return fmt.Errorf("brokerlock: lock %q: lost while Do's fn ran: %w", h.id, h.Err())
 	}
 	return err
 }

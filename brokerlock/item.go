@@ -89,7 +89,7 @@ func (it *Item) withTimeout(ctx context.Context) (context.Context, context.Cance
 func (it *Item) acquireError(ctx, wctx context.Context, err error) error {
 	switch {
 	case ctx.Err() == nil && errors.Is(context.Cause(wctx), errTimeoutCause):
-		return fmt.Errorf("%w: lock %q after %v (%w)", ErrTimeout, it.id, it.opts.Timeout, context.DeadlineExceeded)
+		return fmt.Errorf("%w: lock %q after %v (%w): %w", ErrTimeout, it.id, it.opts.Timeout, context.DeadlineExceeded, err)
 	case ctx.Err() != nil && !errors.Is(err, ctx.Err()):
 		return fmt.Errorf("brokerlock: lock %q: %w (%w)", it.id, ctx.Err(), err)
 	}

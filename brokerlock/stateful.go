@@ -30,7 +30,9 @@ func (it *Item) Try(ctx context.Context) (bool, error) {
 
 // Release releases the lock this Item holds. It returns nil when the Item
 // does not hold it, and an error wrapping ErrLockLost when the hold had
-// been lost meanwhile. See Hold.Release.
+// been lost meanwhile. See Hold.Release. It does not stop an Acquire or
+// Try that is still in flight: when that one succeeds, the Item holds the
+// lock until the next Release.
 func (it *Item) Release(ctx context.Context) error {
 	it.mu.Lock()
 	h := it.held

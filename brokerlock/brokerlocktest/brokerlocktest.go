@@ -1,0 +1,76 @@
+// Package brokerlocktest is the conformance suite for brokerlock.Adapter
+// implementations: one test per promise of the Adapter and Acquisition
+// interfaces, run through BrokerLock's public API, in the manner of
+// testing/fstest and go-cloud's drivertest.
+//
+// An adapter package runs it from a test:
+//
+//	func TestConformance(t *testing.T) {
+//		brokerlocktest.Run(t, func(t *testing.T) brokerlock.Adapter {
+//			a := newAdapterOnSharedBackend(t)
+//			t.Cleanup(func() { a.Close() })
+//			return a
+//		})
+//	}
+package brokerlocktest
+
+import (
+	"testing"
+
+	"github.com/brokerlock/brokerlock/brokerlock"
+)
+
+// Run checks that the adapters newAdapter makes keep the promises of
+// brokerlock.Adapter and brokerlock.Acquisition, each in a subtest of its
+// own named after the property.
+//
+// newAdapter is called one or more times per subtest; each call stands
+// for one more client or process, so all adapters made during one Run
+// must share their locks (etcd: a new client and adapter on the same
+// cluster; memadapter: a new handle on one table). newAdapter registers
+// the adapter's Close with t.Cleanup; the suite closes some adapters
+// itself too, so Close must be idempotent. Lock ids are unique per
+// subtest, so the backend may be shared with other tests.
+//
+// The subtests run in parallel, except FIFO, which runs first on its own
+// because its waiters need time to register in order. The whole suite
+// takes a few seconds: the TTL tests use TTLs of one to two seconds.
+func Run(t *testing.T, newAdapter func(t *testing.T) brokerlock.Adapter) {
+	t.Helper()
+	s := suite{newAdapter: newAdapter}
+	t.Run("FIFO", s.fifo)
+	for _, p := range s.parallelProperties() {
+		t.Run(p.name, func(t *testing.T) {
+			t.Parallel()
+			p.test(t)
+		})
+	}
+}
+
+// property is one subtest of Run.
+type property struct {
+	name string
+	test func(t *testing.T)
+}
+
+func (s suite) parallelProperties() []property {
+	return []property{
+		{"MutualExclusion", s.mutualExclusion},
+		{"TryHold", s.tryHold},
+		{"IsReserved", s.isReserved},
+		{"DeepkitTwoItemsOneID", s.deepkitTwoItemsOneID},
+		{"DeepkitTwoIDs", s.deepkitTwoIDs},
+		{"StatefulAPI", s.statefulAPI},
+		{"TimeoutLeavesNothing", s.timeoutLeavesNothing},
+		{"CancelLeavesNothing", s.cancelLeavesNothing},
+		{"HardTTL", s.hardTTL},
+		{"KeepAliveOutlivesTTL", s.keepAliveOutlivesTTL},
+		{"Refresh", s.refresh},
+		{"Do", s.do},
+		{"Tokens", s.tokens},
+		{"HoldLifecycle", s.holdLifecycle},
+		{"InvalidInput", s.invalidInput},
+		{"UnusualIDs", s.unusualIDs},
+		{"Close", s.close},
+	}
+}

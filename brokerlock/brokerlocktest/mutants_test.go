@@ -1,0 +1,239 @@
+package brokerlocktest_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/brokerlock/brokerlock/brokerlock"
+)
+
+// mutant is memadapter with one promise broken, and the subtests of Run
+// that must notice.
+type mutant struct {
+	name     string
+	mustFail []string
+	wrap     func(brokerlock.Adapter) brokerlock.Adapter
+}
+
+// mutants covers every subtest of Run except InvalidInput, which checks
+// BrokerLock's own validation and reaches no adapter.
+var mutants = []mutant{
+	{"NoExclusion", []string{"MutualExclusion", "TryHold", "DeepkitTwoItemsOneID", "UnusualIDs"},
+		rewrite(func(r *rewriting) { r.acquireID = freshID(func(brokerlock.Request) bool { return true }) })},
+	{"TryJumpsTheLock", []string{"TryHold", "DeepkitTwoItemsOneID", "UnusualIDs"},
+		rewrite(func(r *rewriting) { r.acquireID = freshID(func(req brokerlock.Request) bool { return req.Try }) })},
+	{"QueuesLate", []string{"FIFO"}, queuesLate},
+	{"ConstantToken", []string{"Tokens", "MutualExclusion", "FIFO", "HardTTL"},
+		rewrite(func(r *rewriting) {
+			r.acq = func(a brokerlock.Acquisition) brokerlock.Acquisition { return constantToken{a} }
+		})},
+	{"NoHardTTL", []string{"HardTTL", "Refresh", "StatefulAPI", "Do"},
+		rewrite(func(r *rewriting) {
+			r.req = func(q brokerlock.Request) brokerlock.Request { q.KeepAlive = true; return q }
+		})},
+	{"NoKeepAlive", []string{"KeepAliveOutlivesTTL"},
+		rewrite(func(r *rewriting) {
+			r.req = func(q brokerlock.Request) brokerlock.Request { q.KeepAlive = false; return q }
+		})},
+	{"LeaksOnCancel", []string{"TimeoutLeavesNothing", "CancelLeavesNothing"},
+		func(a brokerlock.Adapter) brokerlock.Adapter { return leaksOnCancel{a} }},
+	{"LateDone", []string{"HardTTL", "HoldLifecycle", "Close"},
+		rewrite(func(r *rewriting) { r.acq = newLateDone })},
+	{"LateExpires", []string{"HardTTL", "Refresh"},
+		rewrite(func(r *rewriting) {
+			r.acq = func(a brokerlock.Acquisition) brokerlock.Acquisition { return lateExpires{a} }
+		})},
+	{"RefreshNoop", []string{"Refresh"},
+		rewrite(func(r *rewriting) {
+			r.acq = func(a brokerlock.Acquisition) brokerlock.Acquisition { return refreshNoop{a} }
+		})},
+	{"ReleaseLeaks", []string{"IsReserved", "HoldLifecycle", "TryHold"},
+		rewrite(func(r *rewriting) {
+			r.acq = func(a brokerlock.Acquisition) brokerlock.Acquisition { return releaseLeaks{a} }
+		})},
+	{"ReleaseNeedsCtx", []string{"HoldLifecycle"},
+		rewrite(func(r *rewriting) {
+			r.acq = func(a brokerlock.Acquisition) brokerlock.Acquisition { return releaseNeedsCtx{a} }
+		})},
+	{"VagueLoss", []string{"HardTTL", "StatefulAPI", "Do", "Refresh", "Close"},
+		rewrite(func(r *rewriting) {
+			r.acq = func(a brokerlock.Acquisition) brokerlock.Acquisition { return vagueLoss{a} }
+		})},
+	{"CloseNoop", []string{"Close"},
+		func(a brokerlock.Adapter) brokerlock.Adapter { return closeNoop{a} }},
+	{"NeverReserved", []string{"IsReserved", "DeepkitTwoIDs", "Do", "UnusualIDs"},
+		func(a brokerlock.Adapter) brokerlock.Adapter { return neverReserved{a} }},
+	{"LossyIDs", []string{"UnusualIDs"}, rewrite(func(r *rewriting) { r.id = lossyID })},
+	{"UnescapedIDs", []string{"DeepkitTwoIDs"},
+		rewrite(func(r *rewriting) { r.id = func(id string) string { return strings.ReplaceAll(id, "%2F", "/") } })},
+}
+
+// rewriting changes ids, requests or acquisitions on their way through.
+type rewriting struct {
+	brokerlock.Adapter
+	id        func(string) string                                 // for Acquire and IsReserved
+	acquireID func(string, brokerlock.Request) string             // for Acquire only
+	req       func(brokerlock.Request) brokerlock.Request         // for Acquire
+	acq       func(brokerlock.Acquisition) brokerlock.Acquisition // of Acquire
+}
+
+// rewrite returns a wrap function that sets up a rewriting.
+func rewrite(set func(*rewriting)) func(brokerlock.Adapter) brokerlock.Adapter {
+	return func(a brokerlock.Adapter) brokerlock.Adapter {
+		r := &rewriting{Adapter: a}
+		set(r)
+		return r
+	}
+}
+
+func (r *rewriting) Acquire(ctx context.Context, id string, req brokerlock.Request) (brokerlock.Acquisition, error) {
+	if r.id != nil {
+		id = r.id(id)
+	}
+	if r.acquireID != nil {
+		id = r.acquireID(id, req)
+	}
+	if r.req != nil {
+		req = r.req(req)
+	}
+	a, err := r.Adapter.Acquire(ctx, id, req)
+	if err == nil && r.acq != nil {
+		a = r.acq(a)
+	}
+	return a, err
+}
+
+func (r *rewriting) IsReserved(ctx context.Context, id string) (bool, error) {
+	if r.id != nil {
+		id = r.id(id)
+	}
+	return r.Adapter.IsReserved(ctx, id)
+}
+
+var freshIDs atomic.Int64
+
+// freshID sends the requests that match to an id of their own, which is
+// always free.
+func freshID(match func(brokerlock.Request) bool) func(string, brokerlock.Request) string {
+	return func(id string, req brokerlock.Request) string {
+		if !match(req) {
+			return id
+		}
+		return fmt.Sprintf("%s#%d", id, freshIDs.Add(1))
+	}
+}
+
+// lossyID is what a careless key encoding does: cut at NUL, repair
+// UTF-8, fold case.
+func lossyID(id string) string {
+	id, _, _ = strings.Cut(id, "\x00")
+	return strings.ToLower(strings.ToValidUTF8(id, "\uFFFD"))
+}
+
+// queuesLate lets each adapter's first Acquire queue a second late, as
+// if the queue position were taken after a slow round trip.
+func queuesLate(a brokerlock.Adapter) brokerlock.Adapter {
+	return &lateQueue{Adapter: a}
+}
+
+type lateQueue struct {
+	brokerlock.Adapter
+	calls atomic.Int64
+}
+
+func (l *lateQueue) Acquire(ctx context.Context, id string, req brokerlock.Request) (brokerlock.Acquisition, error) {
+	if l.calls.Add(1) == 1 {
+		time.Sleep(time.Second)
+	}
+	return l.Adapter.Acquire(ctx, id, req)
+}
+
+// leaksOnCancel keeps waiting after its caller gave up, and then holds.
+type leaksOnCancel struct{ brokerlock.Adapter }
+
+func (l leaksOnCancel) Acquire(ctx context.Context, id string, req brokerlock.Request) (brokerlock.Acquisition, error) {
+	type result struct {
+		a   brokerlock.Acquisition
+		err error
+	}
+	got := make(chan result, 1)
+	go func() {
+		a, err := l.Adapter.Acquire(context.WithoutCancel(ctx), id, req)
+		got <- result{a, err}
+	}()
+	select {
+	case r := <-got:
+		return r.a, r.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+type closeNoop struct{ brokerlock.Adapter }
+
+func (closeNoop) Close() error { return nil }
+
+type neverReserved struct{ brokerlock.Adapter }
+
+func (neverReserved) IsReserved(context.Context, string) (bool, error) { return false, nil }
+
+type constantToken struct{ brokerlock.Acquisition }
+
+func (constantToken) Token() int64 { return 1 }
+
+type lateExpires struct{ brokerlock.Acquisition }
+
+func (l lateExpires) Expires() time.Time { return l.Acquisition.Expires().Add(time.Hour) }
+
+type refreshNoop struct{ brokerlock.Acquisition }
+
+func (r refreshNoop) Refresh(context.Context) error { return r.Err() }
+
+type releaseLeaks struct{ brokerlock.Acquisition }
+
+func (releaseLeaks) Release(context.Context) error { return nil }
+
+type releaseNeedsCtx struct{ brokerlock.Acquisition }
+
+func (r releaseNeedsCtx) Release(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return r.Acquisition.Release(ctx)
+}
+
+// vagueLoss reports a loss without wrapping ErrLockLost.
+type vagueLoss struct{ brokerlock.Acquisition }
+
+func vague(err error) error {
+	if errors.Is(err, brokerlock.ErrLockLost) {
+		return errors.New("gone")
+	}
+	return err
+}
+
+func (v vagueLoss) Err() error                        { return vague(v.Acquisition.Err()) }
+func (v vagueLoss) Release(ctx context.Context) error { return vague(v.Acquisition.Release(ctx)) }
+func (v vagueLoss) Refresh(ctx context.Context) error { return vague(v.Acquisition.Refresh(ctx)) }
+
+// lateDone closes Done 200ms after the hold ended.
+type lateDone struct {
+	brokerlock.Acquisition
+	done chan struct{}
+}
+
+func newLateDone(a brokerlock.Acquisition) brokerlock.Acquisition {
+	l := &lateDone{Acquisition: a, done: make(chan struct{})}
+	go func() {
+		<-a.Done()
+		time.Sleep(200 * time.Millisecond)
+		close(l.done)
+	}()
+	return l
+}
+
+func (l *lateDone) Done() <-chan struct{} { return l.done }

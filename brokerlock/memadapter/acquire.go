@@ -1,0 +1,68 @@
+package memadapter
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/brokerlock/brokerlock/brokerlock"
+)
+
+// Acquire queues for lock id and returns once it holds it, as
+// brokerlock.Adapter promises: with req.Try it fails at once with
+// ErrLocked when the lock is held; it gives up when ctx is done, and then
+// nothing of the call stays queued, even if the lock was granted at that
+// very moment (it passes on to the next waiter).
+func (a *Adapter) Acquire(ctx context.Context, id string, req brokerlock.Request) (brokerlock.Acquisition, error) {
+	if err := checkRequest(ctx, id, req); err != nil {
+		return nil, err
+	}
+	e, err := a.enqueue(id, req)
+	if err != nil {
+		return nil, err
+	}
+	return a.wait(ctx, e)
+}
+
+// checkRequest fails a done ctx before queueing, so that it fails even
+// when the lock is free.
+func checkRequest(ctx context.Context, id string, req brokerlock.Request) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("memadapter: lock %q: %w", id, err)
+	}
+	if req.TTL <= 0 {
+		return fmt.Errorf("memadapter: lock %q: %w: Request.TTL %v: want > 0", id, brokerlock.ErrInvalid, req.TTL)
+	}
+	return nil
+}
+
+// enqueue adds a new entry for the request to the end of id's queue.
+func (a *Adapter) enqueue(id string, req brokerlock.Request) (*entry, error) {
+	a.table.mu.Lock()
+	defer a.table.mu.Unlock()
+	if a.closed {
+		return nil, closedError(id)
+	}
+	if req.Try && a.table.holderLocked(id) != nil {
+		return nil, fmt.Errorf("memadapter: lock %q: %w", id, brokerlock.ErrLocked)
+	}
+	e := newEntry(a, id, req)
+	a.entries[e] = struct{}{}
+	a.table.enqueueLocked(e)
+	return e, nil
+}
+
+// wait blocks until e is granted or rejected, or ctx is done.
+func (a *Adapter) wait(ctx context.Context, e *entry) (brokerlock.Acquisition, error) {
+	select {
+	case <-e.ready:
+		if e.waitErr != nil {
+			return nil, e.waitErr
+		}
+		return e, nil
+	case <-ctx.Done():
+		a.table.mu.Lock()
+		defer a.table.mu.Unlock()
+		e.abandonLocked()
+		return nil, fmt.Errorf("memadapter: lock %q: %w", e.id, ctx.Err())
+	}
+}
