@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"sync"
@@ -147,10 +148,11 @@ func doWork(client *clientv3.Client, h *brokerlock.Hold, w worker) {
 var (
 	start = time.Now()
 	outMu sync.Mutex
+	out   io.Writer = os.Stdout
 )
 
 func say(who, format string, args ...any) {
 	outMu.Lock()
 	defer outMu.Unlock()
-	fmt.Printf("%6.2fs  %-10s %s\n", time.Since(start).Seconds(), who, fmt.Sprintf(format, args...))
+	fmt.Fprintf(out, "%6.2fs  %-10s %s\n", time.Since(start).Seconds(), who, fmt.Sprintf(format, args...))
 }
