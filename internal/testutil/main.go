@@ -12,8 +12,8 @@ import (
 // Main runs a test package's tests against one shared embedded etcd: it
 // starts an Etcd and stores it into *e, runs m.Run, stops the Etcd, and then,
 // only if the tests passed, checks that no goroutine was leaked (see
-// LeakOptions), printing the leaked stacks and failing if one was. It exits
-// the process with the resulting code. Use it as
+// FindLeaks), printing the leaked stacks and failing if one was. It exits
+// the process with the resulting code. e must not be nil. Use it as
 //
 //	var etcd *testutil.Etcd
 //
