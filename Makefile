@@ -25,3 +25,4 @@ bench:
 FUZZTIME ?= 30s
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParseDuration -fuzztime $(FUZZTIME) ./brokerlock/
+	$(GO) test -run '^$$' -fuzz FuzzEscapeID -fuzztime $(FUZZTIME) ./etcdadapter/
