@@ -2,8 +2,10 @@ package etcdadapter
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/brokerlock/brokerlock/brokerlock"
@@ -14,21 +16,35 @@ import (
 // revision. Uncontended this is one txn. Contended, it watches only the
 // key just before its own (no thundering herd). Whatever fails, the key
 // is removed before Acquire returns (or by a background retry if etcd
-// cannot be reached).
+// cannot be reached). If the lease was revoked under it, it tries once
+// more on a new one.
 func (a *Adapter) Acquire(ctx context.Context, id string, req brokerlock.Request) (brokerlock.Acquisition, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	defer context.AfterFunc(a.ctx, cancel)() // Close wakes the waiter
-	l, err := a.leaseFor(ctx, leaseSeconds(req))
+	q, err := a.acquireOnce(ctx, id, req)
+	if errors.Is(err, errLeaseGone) {
+		q, err = a.acquireOnce(ctx, id, req)
+	}
 	if err != nil {
 		return nil, a.closedOr(err)
 	}
-	q := a.newAcquisition(l, id, req)
-	if err := q.enqueue(ctx); err != nil {
-		q.abandon(ctx)
-		return nil, a.closedOr(err)
+	return q, nil
+}
+
+func (a *Adapter) acquireOnce(ctx context.Context, id string, req brokerlock.Request) (*acquisition, error) {
+	l, err := a.leaseFor(ctx, leaseSeconds(req))
+	if err != nil {
+		return nil, err
 	}
-	q.begin()
+	q := a.newAcquisition(l, id, req)
+	err = q.enqueue(ctx)
+	if err == nil {
+		err = q.begin(ctx)
+	}
+	if err != nil {
+		return nil, errors.Join(err, q.abandon(ctx))
+	}
 	return q, nil
 }
 
@@ -53,29 +69,38 @@ func (q *acquisition) enqueue(ctx context.Context) error {
 // put creates the key if absent and reads the holder in the same txn.
 // It returns the holder's create revision.
 func (q *acquisition) put(ctx context.Context) (owner int64, err error) {
+	if ctx.Err() != nil {
+		q.rev = -1 // never sent
+		return 0, ctx.Err()
+	}
 	resp, err := q.a.client.Txn(ctx).
 		If(clientv3.Compare(clientv3.CreateRevision(q.key), "=", 0)).
 		Then(clientv3.OpPut(q.key, "", clientv3.WithLease(q.l.id)),
 			clientv3.OpGet(q.pfx, clientv3.WithFirstCreate()...)).
 		Commit()
 	if err != nil {
-		q.markUnknown(err)
-		return 0, err
+		return 0, q.putFailed(err)
 	}
-	if !resp.Succeeded {
-		q.rev = -1 // not ours: never delete it
-		return 0, fmt.Errorf("etcdadapter: key %q exists already (written by someone else under our lease?)", q.key)
+	if !resp.Succeeded { // a late put of ours, whose slot is retired: remove it
+		return 0, fmt.Errorf("etcdadapter: key %q exists already", q.key)
 	}
 	q.rev = resp.Header.Revision
 	return resp.Responses[1].GetResponseRange().Kvs[0].CreateRevision, nil
 }
 
-// markUnknown: a put whose answer was lost may have been applied; the key
-// is then deleted by name. etcd's own refusals wrote nothing.
-func (q *acquisition) markUnknown(err error) {
+// putFailed sorts a failed put: etcd's own refusals wrote nothing; a put
+// whose answer was lost may have been applied (rev stays 0: the key is
+// then looked for and removed, and its name never reused). A lease the
+// server no longer has dies, so the retry takes a new one.
+func (q *acquisition) putFailed(err error) error {
 	if !mayPass(err) {
 		q.rev = -1
 	}
+	if errors.Is(err, rpctypes.ErrLeaseNotFound) {
+		q.l.kill(fmt.Errorf("lease %x: %w", q.l.id, errLeaseGone))
+		return fmt.Errorf("%w: %w", errLeaseGone, err)
+	}
+	return err
 }
 
 func (a *Adapter) closedOr(err error) error {

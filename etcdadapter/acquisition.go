@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
+
 	"github.com/brokerlock/brokerlock/brokerlock"
 	"github.com/brokerlock/brokerlock/internal/holdstate"
 )
@@ -46,33 +48,43 @@ func (q *acquisition) Token() int64          { return q.rev }
 func (q *acquisition) Done() <-chan struct{} { return q.state.Done() }
 func (q *acquisition) Err() error            { return q.state.Err() }
 
-// Expires: with KeepAlive, the moment the lease stops being trusted
-// unless renewed; with a hard TTL, the hold's deadline.
+// Expires is the earlier of the hard-TTL deadline (if any) and the moment
+// the lease stops being trusted unless renewed.
 func (q *acquisition) Expires() time.Time {
+	safe := q.l.safeUntil()
 	if q.req.KeepAlive {
-		return q.l.safeUntil()
+		return safe
 	}
+	return minTime(q.hardDeadline(), safe)
+}
+
+func (q *acquisition) hardDeadline() time.Time {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	return q.deadline
 }
 
-// begin starts the hold: a hard TTL counts from now.
-func (q *acquisition) begin() {
+// begin starts the hold: a hard TTL counts from now. It fails when the
+// acquisition was lost on the way.
+func (q *acquisition) begin(ctx context.Context) error {
 	if !q.req.KeepAlive {
-		q.setDeadline(time.Now().Add(q.req.TTL))
+		q.setDeadline(ctx, time.Now().Add(q.req.TTL))
 	}
+	return q.state.Err()
 }
 
-func (q *acquisition) setDeadline(t time.Time) {
+// setDeadline moves the hard-TTL deadline to t and makes the lease
+// trusted until then (a renewal, when the last one is too old). If that
+// renewal fails, Expires says so and the lease's own loop decides.
+func (q *acquisition) setDeadline(ctx context.Context, t time.Time) {
 	q.mu.Lock()
 	q.deadline = t
 	q.mu.Unlock()
-	q.l.ensure(t)
 	select {
 	case q.reset <- struct{}{}:
 	default:
 	}
+	_ = q.l.trustUntil(ctx, q.a.client, t)
 }
 
 // Refresh confirms the key is still ours, then restarts the TTL: a hard
@@ -81,14 +93,46 @@ func (q *acquisition) Refresh(ctx context.Context) error {
 	if err := q.state.Err(); err != nil {
 		return err
 	}
+	ctx, stop := q.boundedByHold(ctx)
+	defer stop()
 	if err := q.confirm(ctx); err != nil {
-		return err
+		return q.lostOr(err)
 	}
 	if q.req.KeepAlive {
-		return q.l.renew(ctx, q.a.client)
+		return q.lostOr(q.l.renew(ctx, q.a.client))
 	}
-	q.setDeadline(time.Now().Add(q.req.TTL))
+	q.setDeadline(ctx, time.Now().Add(q.req.TTL))
 	return q.state.Err()
+}
+
+// boundedByHold cancels ctx when the acquisition ends or its lease stops
+// being trusted: no call on a hold outlives it.
+func (q *acquisition) boundedByHold(ctx context.Context) (context.Context, func()) {
+	ctx, cancel := context.WithDeadline(ctx, q.l.safeUntil())
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		select {
+		case <-q.state.Done():
+			cancel()
+		case <-ctx.Done():
+		}
+	})
+	return ctx, func() { cancel(); wg.Wait() }
+}
+
+// lostOr prefers the loss to err, once the acquisition has ended or its
+// lease is gone.
+func (q *acquisition) lostOr(err error) error {
+	switch {
+	case errors.Is(err, errLeaseGone) || errors.Is(err, rpctypes.ErrLeaseNotFound):
+		q.lose(errLeaseGone)
+	case err != nil && !time.Now().Before(q.l.safeUntil()):
+		q.lose(errNotRenewed) // the lease's own loop is about to say so
+	}
+	if lost := q.state.Err(); lost != nil {
+		return lost
+	}
+	return err
 }
 
 // confirm reads the key; gone or re-created means lost.
@@ -112,23 +156,31 @@ func (q *acquisition) Release(ctx context.Context) error {
 	return q.remove(ctx)
 }
 
-// abandon ends an acquisition that never became a hold.
-func (q *acquisition) abandon(ctx context.Context) {
-	if q.state.End(errAbandoned) {
-		_ = q.remove(ctx) // a failure leaves the retry running
+// abandon ends an acquisition that never became a hold and removes its
+// key. It returns an error only when the key stays behind for good (a
+// failure that may pass leaves a background retry running).
+func (q *acquisition) abandon(ctx context.Context) error {
+	if !q.state.End(errAbandoned) {
+		return nil // lost meanwhile: lose removes the key
 	}
+	if err := q.remove(ctx); err != nil && !mayPass(err) {
+		return fmt.Errorf("etcdadapter: key %q left behind: %w", q.key, err)
+	}
+	return nil
 }
 
 // lose ends the acquisition with ErrLockLost for cause and removes the
-// key. On Close the adapter revokes its leases instead.
+// key in the background (on Close the adapter revokes its leases
+// instead), so that no caller and no monitor waits for etcd here.
 func (q *acquisition) lose(cause error) {
 	err := fmt.Errorf("%w: key %q: %w", brokerlock.ErrLockLost, q.key, cause)
 	if q.state.End(err) && !errors.Is(cause, brokerlock.ErrClosed) {
-		_ = q.remove(q.a.ctx)
+		q.a.goTracked(func() { _ = q.removeOn(q.a.ctx) })
 	}
 }
 
 var (
 	errKeyDeleted = errors.New("key deleted")
 	errTTL        = errors.New("TTL passed")
+	errNotRenewed = errors.New("lease not renewed in time (etcd unreachable?)")
 )

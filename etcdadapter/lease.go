@@ -27,14 +27,14 @@ type lease struct {
 	margin  time.Duration
 	slots   slotPool
 
+	renewMu sync.Mutex // serialises trustUntil's renewals
+
 	mu       sync.Mutex
 	lastSent time.Time // send time of the newest renewal that succeeded
-	need     time.Time // a hard-TTL hold wants safeUntil at least here
 	failing  bool      // the last renewal attempt failed
 	deadErr  error
 
-	dead     chan struct{} // closed when the lease is gone or untrusted
-	renewNow chan struct{} // buffered: wake run for an early renewal
+	dead chan struct{} // closed when the lease is gone or untrusted
 }
 
 // retryInterval spaces renewal attempts after a failed one.
@@ -82,7 +82,7 @@ func grantLease(ctx context.Context, client *clientv3.Client, secs int64) (*leas
 	granted := time.Duration(resp.TTL) * time.Second
 	return &lease{
 		id: resp.ID, granted: granted, margin: marginFor(granted), lastSent: sent,
-		dead: make(chan struct{}), renewNow: make(chan struct{}, 1),
+		dead: make(chan struct{}),
 	}, nil
 }
 
@@ -93,24 +93,19 @@ func (l *lease) safeUntil() time.Time {
 	return l.lastSent.Add(l.granted - l.margin)
 }
 
-// ensure asks for an early renewal when the lease is not trusted until t.
-func (l *lease) ensure(t time.Time) {
-	l.mu.Lock()
-	short := t.After(l.lastSent.Add(l.granted-l.margin)) && t.After(l.need)
-	if short {
-		l.need = t
+// trustUntil renews the lease now unless it is already trusted until t,
+// so that a hard-TTL hold's local timer ends it before the server could.
+// Concurrent callers share one renewal. A hold that begins within
+// hardSlack of the last renewal needs none.
+func (l *lease) trustUntil(ctx context.Context, client *clientv3.Client, t time.Time) error {
+	l.renewMu.Lock()
+	defer l.renewMu.Unlock()
+	if !l.safeUntil().Before(t) {
+		return nil
 	}
-	l.mu.Unlock()
-	if short {
-		l.wake()
-	}
-}
-
-func (l *lease) wake() {
-	select {
-	case l.renewNow <- struct{}{}:
-	default:
-	}
+	ctx, cancel := context.WithDeadline(ctx, l.safeUntil())
+	defer cancel()
+	return l.renew(ctx, client)
 }
 
 // run renews the lease until ctx ends or the lease dies.
@@ -123,7 +118,6 @@ func (l *lease) run(ctx context.Context, client *clientv3.Client) {
 			l.kill(brokerlock.ErrClosed)
 			return
 		case <-timer.C:
-		case <-l.renewNow:
 		}
 		l.step(ctx, client)
 		timer.Reset(l.untilNextStep())
@@ -131,7 +125,7 @@ func (l *lease) run(ctx context.Context, client *clientv3.Client) {
 }
 
 // untilNextStep: a third of the TTL after the last renewal, sooner after
-// a failure or for a hold that needs it, and never after safeUntil.
+// a failure, and never after safeUntil.
 func (l *lease) untilNextStep() time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -139,9 +133,6 @@ func (l *lease) untilNextStep() time.Duration {
 	next := l.lastSent.Add(l.granted / 3)
 	if l.failing {
 		next = time.Now().Add(retryInterval)
-	}
-	if l.need.After(safe) {
-		next = time.Now()
 	}
 	return time.Until(minTime(next, safe))
 }
@@ -151,7 +142,7 @@ func (l *lease) untilNextStep() time.Duration {
 func (l *lease) step(ctx context.Context, client *clientv3.Client) {
 	safe := l.safeUntil()
 	if !time.Now().Before(safe) {
-		l.kill(fmt.Errorf("%w: lease %x not renewed in time (etcd unreachable?)", brokerlock.ErrLockLost, l.id))
+		l.kill(fmt.Errorf("lease %x not renewed in time (etcd unreachable?)", l.id))
 		return
 	}
 	rctx, cancel := context.WithDeadline(ctx, safe)
@@ -160,15 +151,17 @@ func (l *lease) step(ctx context.Context, client *clientv3.Client) {
 	l.mu.Lock()
 	l.failing = err != nil
 	l.mu.Unlock()
-	if errors.Is(err, rpctypes.ErrLeaseNotFound) {
-		l.kill(fmt.Errorf("%w: lease %x expired or was revoked", brokerlock.ErrLockLost, l.id))
-	}
 }
 
-// renew sends one renewal and records its send time on success.
+// renew sends one renewal and records its send time on success. A lease
+// the server no longer has dies here, whoever asked.
 func (l *lease) renew(ctx context.Context, client *clientv3.Client) error {
 	sent := time.Now()
-	if _, err := client.KeepAliveOnce(ctx, l.id); err != nil {
+	_, err := client.KeepAliveOnce(ctx, l.id)
+	if errors.Is(err, rpctypes.ErrLeaseNotFound) {
+		l.kill(fmt.Errorf("lease %x: %w", l.id, errLeaseGone))
+	}
+	if err != nil {
 		return err
 	}
 	l.mu.Lock()
@@ -178,6 +171,9 @@ func (l *lease) renew(ctx context.Context, client *clientv3.Client) error {
 	}
 	return nil
 }
+
+// errLeaseGone: the server no longer has the lease (expired, revoked).
+var errLeaseGone = errors.New("lease expired or was revoked")
 
 func (l *lease) kill(err error) {
 	l.mu.Lock()

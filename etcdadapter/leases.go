@@ -2,6 +2,7 @@ package etcdadapter
 
 import (
 	"context"
+	"errors"
 
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 
@@ -71,5 +72,18 @@ func (a *Adapter) grant(e *leaseEntry, secs int64) {
 	close(e.ready)
 	if err == nil {
 		l.run(a.ctx, a.client)
+		a.revokeDead(l)
 	}
+}
+
+// revokeDead revokes a lease that died while the adapter lives, best
+// effort: it takes along any key whose removal failed. (Close revokes the
+// live ones.)
+func (a *Adapter) revokeDead(l *lease) {
+	if a.ctx.Err() != nil || errors.Is(l.err(), errLeaseGone) {
+		return
+	}
+	ctx, cancel := context.WithTimeout(a.ctx, cleanupTimeout)
+	defer cancel()
+	_, _ = a.client.Revoke(ctx, l.id) // unreachable: the server expires it soon
 }

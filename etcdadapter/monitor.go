@@ -2,7 +2,6 @@ package etcdadapter
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"time"
 
@@ -36,7 +35,7 @@ func (q *acquisition) monitor() {
 		case <-q.l.dead:
 			q.lose(q.l.err())
 		case <-q.reset:
-			timer.Reset(time.Until(q.Expires()))
+			timer.Reset(time.Until(q.hardDeadline()))
 		case <-timer.C:
 			q.checkDeadline(timer)
 		case wch = <-rewatched:
@@ -56,7 +55,7 @@ func (q *acquisition) watchOwnKey(ctx context.Context, rev int64) clientv3.Watch
 // checkDeadline ends a hard-TTL hold whose deadline passed; a Refresh may
 // have moved it meanwhile.
 func (q *acquisition) checkDeadline(timer *time.Timer) {
-	if left := time.Until(q.Expires()); left > 0 {
+	if left := time.Until(q.hardDeadline()); left > 0 {
 		timer.Reset(left)
 		return
 	}
@@ -79,21 +78,26 @@ func (q *acquisition) onWatch(resp clientv3.WatchResponse, ok bool) bool {
 }
 
 // rewatch reads the key and watches it again from that read, so no delete
-// goes unseen; a key that is gone, or a read that fails, is a loss.
+// goes unseen; a key that is gone is a loss. Reads that fail are retried
+// until they work or the lease dies (which ends the acquisition anyway).
 func (q *acquisition) rewatch(ctx context.Context, rewatched chan<- clientv3.WatchChan) {
-	if ctx.Err() != nil {
-		return // the acquisition has ended or the adapter is closing
-	}
-	rctx, cancel := context.WithTimeout(ctx, cleanupTimeout)
-	defer cancel()
-	resp, err := q.a.client.Get(rctx, q.key)
-	switch {
-	case ctx.Err() != nil:
-	case err != nil:
-		q.lose(fmt.Errorf("watch broke, then: %w", err))
-	case len(resp.Kvs) == 0 || resp.Kvs[0].CreateRevision != q.rev:
-		q.lose(errKeyDeleted)
-	default:
-		rewatched <- q.watchOwnKey(ctx, resp.Header.Revision+1)
+	for backoff := retryInterval; ctx.Err() == nil; backoff = min(2*backoff, 2*time.Second) {
+		rctx, cancel := context.WithTimeout(ctx, cleanupTimeout)
+		resp, err := q.a.client.Get(rctx, q.key)
+		cancel()
+		switch {
+		case err == nil && (len(resp.Kvs) == 0 || resp.Kvs[0].CreateRevision != q.rev):
+			q.lose(errKeyDeleted)
+			return
+		case err == nil:
+			rewatched <- q.watchOwnKey(ctx, resp.Header.Revision+1)
+			return
+		}
+		select {
+		case <-ctx.Done():
+		case <-q.l.dead:
+			return
+		case <-time.After(backoff):
+		}
 	}
 }

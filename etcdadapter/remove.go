@@ -12,18 +12,28 @@ import (
 )
 
 // remove deletes the key on a context of its own, bounded by
-// cleanupTimeout, so that it works when ctx is done already. If that
-// fails for a reason that may pass, a background retry takes over until
-// it succeeds or the adapter closes (Close revokes the lease, which
-// deletes the key too). The slot is reused only once the key is gone.
+// cleanupTimeout, so that it works when ctx is done already.
 func (q *acquisition) remove(ctx context.Context) error {
-	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	return q.removeOn(context.WithoutCancel(ctx))
+}
+
+// removeOn deletes the key within cleanupTimeout of ctx. If that fails for
+// a reason that may pass, a background retry takes over until it succeeds
+// or the adapter closes (Close revokes the lease, which deletes the key
+// too). The slot is reused only once the key is surely gone: never after
+// a put whose outcome is unknown, whose late arrival a sweep deletes.
+func (q *acquisition) removeOn(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, cleanupTimeout)
 	defer cancel()
-	if q.rev < 0 {
-		q.l.slots.put(q.slot)
-		return nil // the put wrote nothing
+	switch {
+	case q.rev < 0:
+		q.l.slots.put(q.slot) // the put wrote nothing
+		return nil
+	case q.rev == 0:
+		q.a.goTracked(q.sweepLatePut)
+		return q.deleteIfPresent(ctx)
 	}
-	err := q.deleteKey(dctx)
+	err := q.deleteFenced(ctx, q.rev)
 	switch {
 	case err == nil:
 		q.l.slots.put(q.slot)
@@ -33,23 +43,47 @@ func (q *acquisition) remove(ctx context.Context) error {
 	return err
 }
 
-// deleteKey deletes the key only at its own create revision, so a late or
-// retried delete never frees a newer holder; when the put's outcome is
-// unknown (rev 0), the key is ours by name: no one else writes under our
-// lease.
-func (q *acquisition) deleteKey(ctx context.Context) error {
-	if q.rev == 0 {
-		_, err := q.a.client.Delete(ctx, q.key)
-		return err
-	}
+// deleteFenced deletes the key only at create revision rev, so a late or
+// retried delete never frees a newer holder.
+func (q *acquisition) deleteFenced(ctx context.Context, rev int64) error {
 	_, err := q.a.client.Txn(ctx).
-		If(clientv3.Compare(clientv3.CreateRevision(q.key), "=", q.rev)).
+		If(clientv3.Compare(clientv3.CreateRevision(q.key), "=", rev)).
 		Then(clientv3.OpDelete(q.key)).Commit()
 	return err
 }
 
-// retryRemove retries deleteKey with backoff until it succeeds, fails for
-// good, or the adapter closes.
+// deleteIfPresent deletes the key if our lease holds it: a put whose
+// answer was lost may have been applied. The slot is never reused, so the
+// name is ours alone.
+func (q *acquisition) deleteIfPresent(ctx context.Context) error {
+	resp, err := q.a.client.Get(ctx, q.key)
+	if err != nil || len(resp.Kvs) == 0 || resp.Kvs[0].Lease != int64(q.l.id) {
+		return err
+	}
+	return q.deleteFenced(ctx, resp.Kvs[0].CreateRevision)
+}
+
+// sweepDelays are when sweepLatePut looks again: a put can be applied
+// after its client gave up on it, within etcd's own request timeout
+// (about 7s with the default election timeout).
+var sweepDelays = []time.Duration{time.Second, 4 * time.Second, 10 * time.Second}
+
+// sweepLatePut deletes the key if a put with a lost answer arrives late.
+func (q *acquisition) sweepLatePut() {
+	for _, d := range sweepDelays {
+		select {
+		case <-q.a.ctx.Done():
+			return
+		case <-time.After(d):
+		}
+		ctx, cancel := context.WithTimeout(q.a.ctx, cleanupTimeout)
+		_ = q.deleteIfPresent(ctx) // the next round, or Close, tries again
+		cancel()
+	}
+}
+
+// retryRemove retries the fenced delete with backoff until it succeeds,
+// fails for good, or the adapter closes.
 func (q *acquisition) retryRemove() {
 	timer := time.NewTimer(100 * time.Millisecond)
 	defer timer.Stop()
@@ -60,7 +94,7 @@ func (q *acquisition) retryRemove() {
 		case <-timer.C:
 		}
 		ctx, cancel := context.WithTimeout(q.a.ctx, cleanupTimeout)
-		err := q.deleteKey(ctx)
+		err := q.deleteFenced(ctx, q.rev)
 		cancel()
 		if err == nil {
 			q.l.slots.put(q.slot)
