@@ -1,0 +1,97 @@
+package etcdadapter_test
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/brokerlock/brokerlock/brokerlock"
+)
+
+const (
+	// heldLocks distinct locks are held at once by one process in
+	// BenchmarkHeld10000, acquired and released by heldWorkers goroutines.
+	heldLocks   = 10000
+	heldWorkers = 32
+)
+
+// BenchmarkHeld10000: one process (one client) acquires 10,000 distinct
+// locks with KeepAlive and holds them all; each op times acquiring them
+// all (run with -benchtime=1x). Reports, while all are held, the leases
+// in use (asked of etcd) and per lock the heap, goroutines and etcd
+// watchers, then the time to release them all, and fails if a key is
+// left. The Mutex variant is the Mutex way: 10,000 Mutexes on one session.
+func BenchmarkHeld10000(b *testing.B) {
+	runVariants(b, brokerlock.Options{KeepAlive: true}, func(b *testing.B, makeLockers lockerMaker) {
+		sums := metricSums{}
+		for range b.N {
+			holdMany(b, makeLockers, sums)
+		}
+		sums.report(b, b.N)
+	})
+}
+
+// holdMany runs one op of BenchmarkHeld10000 and adds its metrics to
+// sums; only the acquisitions are timed.
+func holdMany(b *testing.B, makeLockers lockerMaker, sums metricSums) {
+	b.StopTimer()
+	ctx, cancel := context.WithTimeout(b.Context(), bigTimeout)
+	defer cancel()
+	prefix := benchPrefix(b)
+	clients := benchClients(b, 1)
+	leases0 := countLeases(ctx, b)
+	idle := takeSnapshot(b)
+	lockers := makeLockers(b, prefix, distinctIDs(heldLocks), clients)
+
+	b.StartTimer()
+	forEach(ctx, b, lockers, benchLocker.Lock)
+	b.StopTimer()
+
+	settle(b, time.Minute)
+	held := takeSnapshot(b)
+	sums["leases"] += float64(countLeases(ctx, b) - leases0)
+	if n := countKeys(b, prefix); n != heldLocks {
+		b.Errorf("%d keys under %q while all are held, want %d", n, prefix, heldLocks)
+	}
+	start := time.Now()
+	forEach(ctx, b, lockers, benchLocker.Unlock)
+	sums["release-ms"] += msec(time.Since(start))
+	addHeldMetrics(sums, idle, held)
+	requireNoBenchKeys(b, prefix)
+}
+
+// forEach calls f on every locker, from heldWorkers goroutines.
+func forEach(ctx context.Context, b *testing.B, lockers []benchLocker, f func(benchLocker, context.Context) error) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range heldWorkers {
+		wg.Go(func() {
+			for i := next.Add(1) - 1; i < int64(len(lockers)); i = next.Add(1) - 1 {
+				if err := f(lockers[i], ctx); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// countLeases asks etcd how many leases exist.
+func countLeases(ctx context.Context, b *testing.B) int {
+	resp, err := etcd.Client().Leases(ctx)
+	if err != nil {
+		b.Fatalf("list leases: %v", err)
+	}
+	return len(resp.Leases)
+}
+
+// addHeldMetrics adds what holding costs per lock, from idle to held.
+func addHeldMetrics(sums metricSums, idle, held snapshot) {
+	heap, goroutines, watchers := idle.perItem(held, heldLocks)
+	sums["B/lock"] += heap
+	sums["goroutines/lock"] += goroutines
+	sums["watchers/lock"] += watchers
+}
