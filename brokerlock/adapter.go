@@ -58,7 +58,10 @@ type Acquisition interface {
 	// It never lies late: the backend cannot let anyone else in before it.
 	Expires() time.Time
 	// Done is closed when the acquisition ends, by Release or by a loss.
-	// It closes before anyone else can acquire the lock.
+	// When the TTL runs out or the lease cannot be renewed, it closes
+	// before anyone else can acquire the lock. When the key or lease is
+	// removed from outside (an operator), the backend frees the lock at
+	// once and Done closes as soon as the adapter hears of it.
 	Done() <-chan struct{}
 	// Err is nil while held, wraps ErrLockLost after a loss, and is
 	// ErrReleased after Release.

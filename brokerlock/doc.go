@@ -16,12 +16,14 @@
 // earlier holder of the same lock.
 //
 // A lock can be lost: TTL passed, the key was deleted, the lease expired,
-// or the server was out of reach for too long. The holder learns of it
-// first: Done closes (and Err wraps ErrLockLost) before anyone else can
-// acquire the lock. A holder must therefore stop the guarded work when
-// Done closes (Do cancels its fn's ctx), and should guard writes to
-// shared state with its Token, because a paused process may act after its
-// lock has gone (for etcd: etcdadapter.IsOwner in the write's txn).
+// or the server was out of reach for too long. Done closes (and Err wraps
+// ErrLockLost): when the TTL passes or the lease cannot be renewed, before
+// anyone else can acquire the lock; when an operator deletes the key or
+// revokes the lease, the server frees the lock at once and the holder
+// hears of it a moment later. A holder must therefore stop the guarded
+// work when Done closes (Do cancels its fn's ctx), and should guard writes
+// to shared state with its Token, because a paused process may act after
+// its lock has gone (for etcd: etcdadapter.IsOwner in the write's txn).
 //
 // Nothing is left behind: a timed-out, cancelled or failed acquisition and
 // a released hold remove their key, also when the caller's ctx is done.

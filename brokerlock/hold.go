@@ -12,9 +12,11 @@ import (
 //
 // A hold can end without Release: without KeepAlive when its TTL runs out,
 // and in any mode when its key or lease disappears or the adapter cannot
-// reach the server for longer than the lease allows. Done closes then,
-// before anyone else can acquire the lock; stop the guarded work when it
-// does, and guard writes to shared state with Token.
+// reach the server for longer than the lease allows. Done closes then: for
+// the TTL and an unrenewable lease before anyone else can acquire the
+// lock; for a key or lease removed from outside as soon as the adapter
+// hears of it. Stop the guarded work when it does, and guard writes to
+// shared state with Token.
 type Hold struct {
 	id       string
 	acq      Acquisition

@@ -32,20 +32,37 @@ func (a *Adapter) Acquire(ctx context.Context, id string, req brokerlock.Request
 	return q, nil
 }
 
+// acquireOnce queues on one lease. Its RPCs end when that lease dies, so
+// a request that a silent connection swallowed does not outlive the place
+// in the queue it was for.
 func (a *Adapter) acquireOnce(ctx context.Context, id string, req brokerlock.Request) (*acquisition, error) {
 	l, err := a.leaseFor(ctx, leaseSeconds(req))
 	if err != nil {
 		return nil, err
 	}
+	callerCtx := ctx
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(l.deadCtx, cancel)()
 	q := a.newAcquisition(l, id, req)
 	err = q.enqueue(ctx)
 	if err == nil {
 		err = q.begin(ctx)
 	}
 	if err != nil {
-		return nil, errors.Join(err, q.abandon(ctx))
+		return nil, errors.Join(q.lostOnDeadLease(callerCtx, err), q.abandon(callerCtx))
 	}
 	return q, nil
+}
+
+// lostOnDeadLease turns the cancellation that the lease's death caused
+// into the loss it is.
+func (q *acquisition) lostOnDeadLease(callerCtx context.Context, err error) error {
+	if !q.l.isDead() || callerCtx.Err() != nil || !errors.Is(err, context.Canceled) {
+		return err
+	}
+	q.lose(q.l.err())
+	return q.state.Err()
 }
 
 // enqueue puts the key and waits for its turn.

@@ -163,6 +163,9 @@ func (q *acquisition) abandon(ctx context.Context) error {
 	if !q.state.End(errAbandoned) {
 		return nil // lost meanwhile: lose removes the key
 	}
+	if q.l.isDead() {
+		return nil // the key goes with its lease (revokeDead, or it expires)
+	}
 	if err := q.remove(ctx); err != nil && !mayPass(err) {
 		return fmt.Errorf("etcdadapter: key %q left behind: %w", q.key, err)
 	}

@@ -34,7 +34,9 @@ type lease struct {
 	failing  bool      // the last renewal attempt failed
 	deadErr  error
 
-	dead chan struct{} // closed when the lease is gone or untrusted
+	dead     <-chan struct{} // closed when the lease is gone or untrusted
+	deadCtx  context.Context // done when dead is closed
+	markDead context.CancelFunc
 }
 
 // retryInterval spaces renewal attempts after a failed one.
@@ -80,9 +82,10 @@ func grantLease(ctx context.Context, client *clientv3.Client, secs int64) (*leas
 		return nil, fmt.Errorf("grant lease of %ds: %w", secs, err)
 	}
 	granted := time.Duration(resp.TTL) * time.Second
+	deadCtx, markDead := context.WithCancel(context.Background())
 	return &lease{
 		id: resp.ID, granted: granted, margin: marginFor(granted), lastSent: sent,
-		dead: make(chan struct{}),
+		dead: deadCtx.Done(), deadCtx: deadCtx, markDead: markDead,
 	}, nil
 }
 
@@ -153,9 +156,23 @@ func (l *lease) step(ctx context.Context, client *clientv3.Client) {
 	l.mu.Unlock()
 }
 
-// renew sends one renewal and records its send time on success. A lease
-// the server no longer has dies here, whoever asked.
+// renew renews the lease, trying again while ctx allows, each attempt
+// within attemptTimeout.
 func (l *lease) renew(ctx context.Context, client *clientv3.Client) error {
+	return attempts(ctx, l.attemptTimeout(), func(ctx context.Context) error {
+		return l.renewOnce(ctx, client)
+	})
+}
+
+// attemptTimeout bounds one renewal attempt: a sixth of the TTL leaves
+// time for several attempts before the lease stops being trusted.
+func (l *lease) attemptTimeout() time.Duration {
+	return max(l.granted/6, 300*time.Millisecond)
+}
+
+// renewOnce sends one renewal and records its send time on success. A
+// lease the server no longer has dies here, whoever asked.
+func (l *lease) renewOnce(ctx context.Context, client *clientv3.Client) error {
 	sent := time.Now()
 	_, err := client.KeepAliveOnce(ctx, l.id)
 	if errors.Is(err, rpctypes.ErrLeaseNotFound) {
@@ -180,7 +197,7 @@ func (l *lease) kill(err error) {
 	defer l.mu.Unlock()
 	if l.deadErr == nil {
 		l.deadErr = err
-		close(l.dead)
+		l.markDead()
 	}
 }
 

@@ -16,13 +16,17 @@ import (
 // revoked or expired), when the lease dies, or when the hard TTL passes,
 // and on Close. It never blocks on an RPC, so a lease death or the TTL is
 // acted on at once, and it returns as soon as the acquisition has ended.
+// Even its first watch is created on another goroutine: clientv3's Watch
+// waits for the server to confirm it, which a silent connection never
+// does, and the loop must already be running then.
 func (q *acquisition) monitor() {
 	var rewatches sync.WaitGroup
 	defer rewatches.Wait()
 	ctx, cancel := context.WithCancel(q.a.ctx)
 	defer cancel()
-	wch := q.watchOwnKey(ctx, q.rev+1)
+	var wch clientv3.WatchChan // nil until rewatched delivers one
 	rewatched := make(chan clientv3.WatchChan, 1)
+	rewatches.Go(func() { rewatched <- q.watchOwnKey(ctx, q.rev+1) })
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	defer timer.Stop()

@@ -46,17 +46,23 @@ func (q *acquisition) removeOn(ctx context.Context) error {
 // deleteFenced deletes the key only at create revision rev, so a late or
 // retried delete never frees a newer holder.
 func (q *acquisition) deleteFenced(ctx context.Context, rev int64) error {
-	_, err := q.a.client.Txn(ctx).
-		If(clientv3.Compare(clientv3.CreateRevision(q.key), "=", rev)).
-		Then(clientv3.OpDelete(q.key)).Commit()
-	return err
+	return attempts(ctx, requestTimeout, func(ctx context.Context) error {
+		_, err := q.a.client.Txn(ctx).
+			If(clientv3.Compare(clientv3.CreateRevision(q.key), "=", rev)).
+			Then(clientv3.OpDelete(q.key)).Commit()
+		return err
+	})
 }
 
 // deleteIfPresent deletes the key if our lease holds it: a put whose
 // answer was lost may have been applied. The slot is never reused, so the
 // name is ours alone.
 func (q *acquisition) deleteIfPresent(ctx context.Context) error {
-	resp, err := q.a.client.Get(ctx, q.key)
+	var resp *clientv3.GetResponse
+	err := attempts(ctx, requestTimeout, func(ctx context.Context) (err error) {
+		resp, err = q.a.client.Get(ctx, q.key)
+		return err
+	})
 	if err != nil || len(resp.Kvs) == 0 || resp.Kvs[0].Lease != int64(q.l.id) {
 		return err
 	}

@@ -37,9 +37,13 @@ func (q *acquisition) waitTurn(ctx context.Context) error {
 // predecessor returns the key just older than ours, "" if ours is the
 // oldest, and ErrLockLost if ours is gone.
 func (q *acquisition) predecessor(ctx context.Context) (string, error) {
-	resp, err := q.a.client.Txn(ctx).Then(
-		clientv3.OpGet(q.pfx, append(clientv3.WithLastCreate(), clientv3.WithMaxCreateRev(q.rev-1))...),
-		clientv3.OpGet(q.key, clientv3.WithKeysOnly())).Commit()
+	var resp *clientv3.TxnResponse
+	err := attempts(ctx, requestTimeout, func(ctx context.Context) (err error) {
+		resp, err = q.a.client.Txn(ctx).Then(
+			clientv3.OpGet(q.pfx, append(clientv3.WithLastCreate(), clientv3.WithMaxCreateRev(q.rev-1))...),
+			clientv3.OpGet(q.key, clientv3.WithKeysOnly())).Commit()
+		return err
+	})
 	if err != nil {
 		return "", err
 	}
