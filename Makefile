@@ -17,12 +17,30 @@ fmt-check:
 example:
 	$(GO) run ./examples/quickstart
 
-# Benchmarks against etcd's concurrency.Mutex come with the performance issue.
+# Benchmarks of brokerlock against etcd's concurrency.Mutex (etcdadapter/
+# *bench_test.go): BENCHCOUNT runs of each, for BENCHTIME each; the 1,000-
+# and 10,000-lock scenarios run once per count. Raw output in
+# bench-results/bench.txt (for benchstat), then a Markdown table of medians.
+BENCHCOUNT ?= 6
+BENCHTIME ?= 2s
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	@mkdir -p bench-results && rm -f bench-results/bench.txt
+	$(GO) test -run '^$$' -bench '^Benchmark(Uncontended|UncontendedKeepAlive|Contended8|Distinct32)$$' \
+		-benchtime $(BENCHTIME) -count $(BENCHCOUNT) -benchmem ./etcdadapter/ | tee -a bench-results/bench.txt
+	$(GO) test -run '^$$' -bench '^Benchmark(Waiters1000|Held10000)$$' \
+		-benchtime 1x -count $(BENCHCOUNT) -benchmem ./etcdadapter/ | tee -a bench-results/bench.txt
+	$(GO) run ./cmd/benchtable bench-results/bench.txt
 
 # Fuzz each target for FUZZTIME (the seed corpora also run in `make test`).
 FUZZTIME ?= 30s
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParseDuration -fuzztime $(FUZZTIME) ./brokerlock/
 	$(GO) test -run '^$$' -fuzz FuzzEscapeID -fuzztime $(FUZZTIME) ./etcdadapter/
+
+# The fault suite's long run (etcdadapter/faults, RELIABILITY.md): every
+# fault SOAK rounds in both TTL modes on a 3-member embedded cluster; about
+# 2 minutes plus 2 per round (SOAK=5: ~12 min). `make test` runs each fault once.
+SOAK ?= 5
+.PHONY: soak
+soak:
+	BROKERLOCK_SOAK=$(SOAK) $(GO) test -race -count=1 -timeout 120m -run '^TestSoak$$' -v ./etcdadapter/faults/
