@@ -16,9 +16,13 @@ import (
 // revoked or expired), when the lease dies, or when the hard TTL passes,
 // and on Close. It never blocks on an RPC, so a lease death or the TTL is
 // acted on at once, and it returns as soon as the acquisition has ended.
-// Even its first watch is created on another goroutine: clientv3's Watch
-// waits for the server to confirm it, which a silent connection never
-// does, and the loop must already be running then.
+//
+// The watch on its own key starts ownWatchDelay after the put, from the
+// put's revision on, so a short hold costs no watch at all and a delete
+// in between is still seen (replayed from etcd's history, within about
+// 100ms more). It is created on another goroutine: clientv3's Watch waits
+// for the server to confirm it, which a silent connection never does, and
+// the loop must be running then.
 func (q *acquisition) monitor() {
 	var rewatches sync.WaitGroup
 	defer rewatches.Wait()
@@ -26,7 +30,8 @@ func (q *acquisition) monitor() {
 	defer cancel()
 	var wch clientv3.WatchChan // nil until rewatched delivers one
 	rewatched := make(chan clientv3.WatchChan, 1)
-	rewatches.Go(func() { rewatched <- q.watchOwnKey(ctx, q.rev+1) })
+	startWatch := time.NewTimer(ownWatchDelay)
+	defer startWatch.Stop()
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	defer timer.Stop()
@@ -34,6 +39,8 @@ func (q *acquisition) monitor() {
 		select {
 		case <-q.state.Done():
 			return
+		case <-startWatch.C:
+			rewatches.Go(func() { rewatched <- q.watchOwnKey(ctx, q.rev+1) })
 		case <-q.a.ctx.Done():
 			q.lose(brokerlock.ErrClosed)
 		case <-q.l.dead:
@@ -51,6 +58,9 @@ func (q *acquisition) monitor() {
 		}
 	}
 }
+
+// ownWatchDelay is how long a hold lasts before its own key is watched.
+const ownWatchDelay = 20 * time.Millisecond
 
 func (q *acquisition) watchOwnKey(ctx context.Context, rev int64) clientv3.WatchChan {
 	return q.a.client.Watch(ctx, q.key, clientv3.WithRev(rev), clientv3.WithFilterPut())
