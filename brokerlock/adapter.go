@@ -43,6 +43,7 @@ type Request struct {
 	TTL       time.Duration // > 0; see Options.TTL
 	KeepAlive bool          // see Options.KeepAlive
 	Try       bool          // do not wait: fail with ErrLocked when held
+	Label     string        // see Options.Label; an Inspector reports it
 }
 
 // Acquisition is one held lock as an Adapter sees it. Hold wraps it.

@@ -29,11 +29,12 @@ func ExampleBrokerLock_Item() {
 	defer adapter.Close()
 	lock := brokerlock.New(adapter)
 
-	fmt.Println(lock.Item("defaults", brokerlock.Options{}).Options())
+	opts := lock.Item("defaults", brokerlock.Options{}).Options()
+	fmt.Println(opts.TTL, opts.Timeout, opts.KeepAlive)
 	_, err := lock.Item("bad", brokerlock.Options{TTL: -time.Second}).Hold(context.Background())
 	fmt.Println(errors.Is(err, brokerlock.ErrInvalid), err)
 	// Output:
-	// {2m0s 30s false}
+	// 2m0s 30s false
 	// true brokerlock: invalid argument: Options.TTL -1s: want between 1ms and 87600h0m0s (0 for the default 2m0s)
 }
 

@@ -66,7 +66,7 @@ func (it *Item) acquire(ctx context.Context, try bool) (*Hold, error) {
 	}
 	wctx, cancel := it.withTimeout(ctx)
 	defer cancel()
-	req := Request{TTL: it.opts.TTL, KeepAlive: it.opts.KeepAlive, Try: try}
+	req := Request{TTL: it.opts.TTL, KeepAlive: it.opts.KeepAlive, Try: try, Label: it.opts.Label}
 	acq, err := it.adapter.Acquire(wctx, it.id, req)
 	if err != nil {
 		return nil, it.acquireError(ctx, wctx, err)

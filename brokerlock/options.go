@@ -3,6 +3,7 @@ package brokerlock
 import (
 	"fmt"
 	"time"
+	"unicode/utf8"
 )
 
 // Defaults and bounds of Options, as in Deepkit's BrokerLock.
@@ -13,6 +14,8 @@ const (
 	MinTTL     = time.Millisecond
 	MaxTTL     = 10 * 365 * 24 * time.Hour
 	MaxTimeout = MaxTTL
+	// MaxLabel bounds Options.Label in bytes.
+	MaxLabel = 256
 )
 
 // Options of one lock item. Zero fields take the defaults.
@@ -32,6 +35,10 @@ type Options struct {
 	// Release. TTL then only bounds how long a crashed or cut-off holder
 	// blocks others.
 	KeepAlive bool
+	// Label describes the lock's work to whoever inspects it (Item.Inspect,
+	// `brokerlock status`), e.g. "nightly report v2". Optional; at most
+	// MaxLabel bytes of valid UTF-8.
+	Label string
 }
 
 // withDefaults fills zero fields.
@@ -54,6 +61,9 @@ func (o Options) validate() error {
 	case o.Timeout > MaxTimeout:
 		return fmt.Errorf("%w: Options.Timeout %v: want at most %v (negative for none)",
 			ErrInvalid, o.Timeout, MaxTimeout)
+	case len(o.Label) > MaxLabel || !utf8.ValidString(o.Label):
+		return fmt.Errorf("%w: Options.Label %.40q (%d bytes): want at most %d bytes of valid UTF-8",
+			ErrInvalid, o.Label, len(o.Label), MaxLabel)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -80,7 +81,24 @@ func (q *acquisition) enqueue(ctx context.Context) error {
 	case q.req.Try:
 		return fmt.Errorf("%w (holder's token %d)", brokerlock.ErrLocked, owner)
 	}
-	return q.waitTurn(ctx)
+	if err := q.waitTurn(ctx); err != nil {
+		return err
+	}
+	acquired := time.Now()
+	q.a.goTracked(func() { q.recordAcquired(acquired) })
+	return nil
+}
+
+// recordAcquired adds the time the wait ended to the key's value, for
+// Inspect, in the background: the new holder does not wait for it, and
+// the put is fenced, so it never touches a key that is gone or new.
+func (q *acquisition) recordAcquired(acquired time.Time) {
+	ctx, cancel := context.WithTimeout(q.a.ctx, cleanupTimeout)
+	defer cancel()
+	_, _ = q.a.client.Txn(ctx).
+		If(clientv3.Compare(clientv3.CreateRevision(q.key), "=", q.rev)).
+		Then(clientv3.OpPut(q.key, q.encodeValue(q.queued, acquired), clientv3.WithLease(q.l.id))).
+		Commit() // best effort: Inspect falls back to the queue time
 }
 
 // put creates the key if absent and reads the holder in the same txn.
@@ -90,9 +108,10 @@ func (q *acquisition) put(ctx context.Context) (owner int64, err error) {
 		q.rev = -1 // never sent
 		return 0, ctx.Err()
 	}
+	q.queued = time.Now()
 	resp, err := q.a.client.Txn(ctx).
 		If(clientv3.Compare(clientv3.CreateRevision(q.key), "=", 0)).
-		Then(clientv3.OpPut(q.key, "", clientv3.WithLease(q.l.id)),
+		Then(clientv3.OpPut(q.key, q.encodeValue(q.queued, time.Time{}), clientv3.WithLease(q.l.id)),
 			clientv3.OpGet(q.pfx, clientv3.WithFirstCreate()...)).
 		Commit()
 	if err != nil {

@@ -17,14 +17,15 @@ import (
 // it to the delete that removes it. Whoever ends its state (Release, the
 // caller giving up, or monitor noticing a loss) removes the key.
 type acquisition struct {
-	a     *Adapter
-	l     *lease
-	slot  int
-	key   string
-	pfx   string // the lock's prefix
-	req   brokerlock.Request
-	rev   int64 // create revision of key: the fencing token; 0 while unknown
-	state *holdstate.State
+	a      *Adapter
+	l      *lease
+	slot   int
+	key    string
+	pfx    string // the lock's prefix
+	req    brokerlock.Request
+	rev    int64     // create revision of key: the fencing token; 0 while unknown
+	queued time.Time // when the put was sent
+	state  *holdstate.State
 
 	mu       sync.Mutex
 	deadline time.Time     // hard TTL: when the hold ends; zero otherwise

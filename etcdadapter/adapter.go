@@ -16,8 +16,9 @@ import (
 // concurrent use. Its goroutines (one per lease TTL in use, one per live
 // acquisition, and background clean-ups) stop in Close.
 type Adapter struct {
-	client *clientv3.Client
-	prefix string
+	client   *clientv3.Client
+	prefix   string
+	identity string
 
 	ctx    context.Context // cancelled by Close
 	cancel context.CancelFunc
@@ -45,8 +46,8 @@ const cleanupTimeout = 5 * time.Second
 // close the Adapter first, then the client.
 func New(client *clientv3.Client, opts ...Option) *Adapter {
 	ctx, cancel := context.WithCancel(context.Background())
-	a := &Adapter{client: client, prefix: DefaultPrefix, ctx: ctx, cancel: cancel,
-		leases: map[int64]*leaseEntry{}}
+	a := &Adapter{client: client, prefix: DefaultPrefix, identity: defaultIdentity(),
+		ctx: ctx, cancel: cancel, leases: map[int64]*leaseEntry{}}
 	for _, o := range opts {
 		o(a)
 	}

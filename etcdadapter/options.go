@@ -9,3 +9,10 @@ type Option func(*Adapter)
 func WithPrefix(prefix string) Option {
 	return func(a *Adapter) { a.prefix = prefix }
 }
+
+// WithIdentity sets how this process names itself in its keys' values,
+// which Inspect, List and `brokerlock status` show; default
+// "hostname/pid". A pod name is a good choice on Kubernetes.
+func WithIdentity(identity string) Option {
+	return func(a *Adapter) { a.identity = identity }
+}

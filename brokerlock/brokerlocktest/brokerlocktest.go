@@ -72,5 +72,6 @@ func (s suite) parallelProperties() []property {
 		{"InvalidInput", s.invalidInput},
 		{"UnusualIDs", s.unusualIDs},
 		{"Close", s.close},
+		{"Inspect", s.inspect},
 	}
 }

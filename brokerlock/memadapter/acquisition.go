@@ -18,6 +18,8 @@ type entry struct {
 	id        string
 	ttl       time.Duration
 	keepAlive bool
+	label     string
+	queued    time.Time
 	state     *holdstate.State
 
 	// ready is closed when the wait is over: granted, or rejected with
@@ -27,11 +29,12 @@ type entry struct {
 	key   string
 
 	// Guarded by table.mu.
-	granted bool
-	waitErr error
-	expires time.Time
-	timer   *time.Timer // hard TTL; nil with KeepAlive
-	gen     uint64      // which timer may still end the hold
+	granted  bool
+	acquired time.Time
+	waitErr  error
+	expires  time.Time
+	timer    *time.Timer // hard TTL; nil with KeepAlive
+	gen      uint64      // which timer may still end the hold
 }
 
 var _ brokerlock.Acquisition = (*entry)(nil)
@@ -39,7 +42,7 @@ var _ brokerlock.Acquisition = (*entry)(nil)
 func newEntry(owner *Adapter, id string, req brokerlock.Request) *entry {
 	return &entry{
 		table: owner.table, owner: owner, id: id,
-		ttl: req.TTL, keepAlive: req.KeepAlive,
+		ttl: req.TTL, keepAlive: req.KeepAlive, label: req.Label, queued: time.Now(),
 		state: holdstate.New(), ready: make(chan struct{}),
 	}
 }
@@ -100,6 +103,7 @@ func (e *entry) Release(context.Context) error {
 // grantLocked makes e the holder of its lock.
 func (e *entry) grantLocked(token int64, now time.Time) {
 	e.granted = true
+	e.acquired = now
 	e.token = token
 	e.key = fmt.Sprintf("mem/%s/%d", e.id, token)
 	e.armLocked(now)

@@ -12,7 +12,8 @@ import (
 // NewClient share the table and contend for its locks like separate
 // processes. It is safe for concurrent use.
 type Adapter struct {
-	table *table
+	table    *table
+	identity string // "memadapter/<n>": the n-th handle on its table
 
 	// Guarded by table.mu.
 	closed  bool
@@ -31,7 +32,10 @@ func New() *Adapter { return newHandle(newTable()) }
 func (a *Adapter) NewClient() *Adapter { return newHandle(a.table) }
 
 func newHandle(t *table) *Adapter {
-	return &Adapter{table: t, entries: map[*entry]struct{}{}}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.handles++
+	return &Adapter{table: t, identity: fmt.Sprintf("memadapter/%d", t.handles), entries: map[*entry]struct{}{}}
 }
 
 // IsReserved reports whether anyone, through any handle of the table,

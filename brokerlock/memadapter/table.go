@@ -13,6 +13,7 @@ type table struct {
 	mu        sync.Mutex
 	queues    map[string][]*entry // per id: the head holds, the rest wait in order
 	lastToken int64
+	handles   int // made so far, to name them
 }
 
 func newTable() *table {

@@ -1,0 +1,67 @@
+package brokerlock
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Inspector is implemented by adapters that can say who holds a lock and
+// who waits for it; etcdadapter and memadapter do. Item.Inspect uses it.
+type Inspector interface {
+	// Inspect returns a snapshot of lock id: its holder and its waiters in
+	// queue order, as the backend stores them now. It changes nothing.
+	// Errors: ctx's, the transport's, ErrClosed.
+	Inspect(ctx context.Context, id string) (LockInfo, error)
+}
+
+// LockInfo is a snapshot of one lock.
+type LockInfo struct {
+	ID      string
+	Holder  *Entry  // nil when nobody holds the lock
+	Waiters []Entry // in queue order: the next holder first
+}
+
+// Entry is one holder or waiter of a lock, as its key's value describes
+// it. Keys written by other clients (etcd's concurrency.Mutex, `etcdctl
+// lock`) carry no description: then only Key, Token and what the backend
+// knows by itself (the lease's TTL and expiry) are set.
+type Entry struct {
+	Key string
+	// Token is the fencing token it has, or will have once it holds (etcd);
+	// 0 for a waiter of a backend that assigns tokens on grant (memadapter).
+	Token int64
+	// Identity names the process: the adapter's identity option, by
+	// default "hostname/pid"; "" when unknown.
+	Identity  string
+	Label     string        // Options.Label of its Item
+	TTL       time.Duration // Options.TTL (for keys of other clients: the lease's TTL); 0 when unknown
+	KeepAlive bool          // Options.KeepAlive
+	QueuedAt  time.Time     // when it joined the queue; zero when unknown
+	// AcquiredAt is when it became the holder; zero for waiters and when
+	// unknown. A holder that waited records it a moment after it took
+	// over; until then it reports QueuedAt.
+	AcquiredAt time.Time
+	// Expires is when the backend frees the key unless it is renewed or
+	// released: the lease's expiry for etcd. Zero when unknown.
+	Expires time.Time
+}
+
+// Inspect returns who holds the lock and who waits for it, from any
+// process. It fails with an error wrapping errors.ErrUnsupported when the
+// adapter is not an Inspector.
+func (it *Item) Inspect(ctx context.Context) (LockInfo, error) {
+	if it.invalid != nil {
+		return LockInfo{}, it.invalid
+	}
+	in, ok := it.adapter.(Inspector)
+	if !ok {
+		return LockInfo{}, fmt.Errorf("brokerlock: lock %q: inspect: adapter %T: %w", it.id, it.adapter, errors.ErrUnsupported)
+	}
+	info, err := in.Inspect(ctx, it.id)
+	if err != nil {
+		return LockInfo{}, fmt.Errorf("brokerlock: lock %q: inspect: %w", it.id, err)
+	}
+	return info, nil
+}

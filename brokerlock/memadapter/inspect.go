@@ -1,0 +1,48 @@
+package memadapter
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/brokerlock/brokerlock/brokerlock"
+)
+
+var _ brokerlock.Inspector = (*Adapter)(nil)
+
+// Inspect returns lock id's holder and waiters in queue order, through
+// any handle of the table. Each handle's identity is "memadapter/<n>",
+// the n-th handle made on the table (New is 1). Waiters have no key or
+// token yet.
+func (a *Adapter) Inspect(ctx context.Context, id string) (brokerlock.LockInfo, error) {
+	if err := ctx.Err(); err != nil {
+		return brokerlock.LockInfo{}, fmt.Errorf("memadapter: lock %q: inspect: %w", id, err)
+	}
+	a.table.mu.Lock()
+	defer a.table.mu.Unlock()
+	if a.closed {
+		return brokerlock.LockInfo{}, closedError(id)
+	}
+	info := brokerlock.LockInfo{ID: id}
+	for i, e := range a.table.queues[id] {
+		if i == 0 {
+			h := e.infoLocked()
+			info.Holder = &h
+			continue
+		}
+		info.Waiters = append(info.Waiters, e.infoLocked())
+	}
+	return info, nil
+}
+
+func (e *entry) infoLocked() brokerlock.Entry {
+	info := brokerlock.Entry{Identity: e.owner.identity, Label: e.label, TTL: e.ttl,
+		KeepAlive: e.keepAlive, QueuedAt: e.queued}
+	if e.granted {
+		info.Key, info.Token, info.AcquiredAt, info.Expires = e.key, e.token, e.acquired, e.expires
+		if e.keepAlive {
+			info.Expires = time.Now().Add(e.ttl)
+		}
+	}
+	return info
+}

@@ -1,0 +1,161 @@
+package etcdadapter
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"go.etcd.io/etcd/api/v3/mvccpb"
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/brokerlock/brokerlock/brokerlock"
+)
+
+var _ brokerlock.Inspector = (*Adapter)(nil)
+
+// Inspect returns lock id's holder and waiters in queue order (by create
+// revision), whoever wrote their keys: this library, etcd's Mutex or
+// `etcdctl lock`. It costs one range read plus one lease lookup per
+// distinct lease. Errors: ctx's, the transport's, ErrClosed.
+func (a *Adapter) Inspect(ctx context.Context, id string) (brokerlock.LockInfo, error) {
+	if a.isClosed() {
+		return brokerlock.LockInfo{}, brokerlock.ErrClosed
+	}
+	resp, err := a.client.Get(ctx, LockPrefix(a.prefix, id), clientv3.WithPrefix())
+	if err != nil {
+		return brokerlock.LockInfo{}, err
+	}
+	return lockInfo(id, resp.Kvs, a.leaseExpiries(ctx, resp.Kvs)), nil
+}
+
+// List returns every lock under the adapter's prefix that has a holder,
+// sorted by id, each as Inspect would.
+func (a *Adapter) List(ctx context.Context) ([]brokerlock.LockInfo, error) {
+	if a.isClosed() {
+		return nil, brokerlock.ErrClosed
+	}
+	resp, err := a.client.Get(ctx, a.prefix, clientv3.WithPrefix())
+	if err != nil {
+		return nil, err
+	}
+	leases := a.leaseExpiries(ctx, resp.Kvs)
+	byID := map[string][]*mvccpb.KeyValue{}
+	for _, kv := range resp.Kvs {
+		if id, ok := idOfKey(a.prefix, string(kv.Key)); ok {
+			byID[id] = append(byID[id], kv)
+		}
+	}
+	infos := make([]brokerlock.LockInfo, 0, len(byID))
+	for id, kvs := range byID {
+		infos = append(infos, lockInfo(id, kvs, leases))
+	}
+	slices.SortFunc(infos, func(x, y brokerlock.LockInfo) int { return cmp.Compare(x.ID, y.ID) })
+	return infos, nil
+}
+
+// lockInfo orders a lock's keys by create revision: the oldest holds.
+func lockInfo(id string, kvs []*mvccpb.KeyValue, leases map[int64]leaseInfo) brokerlock.LockInfo {
+	kvs = slices.SortedFunc(slices.Values(kvs), func(x, y *mvccpb.KeyValue) int {
+		return cmp.Compare(x.CreateRevision, y.CreateRevision)
+	})
+	info := brokerlock.LockInfo{ID: id}
+	for i, kv := range kvs {
+		e := entryOf(kv, leases[kv.Lease])
+		if i == 0 {
+			if e.AcquiredAt.IsZero() {
+				e.AcquiredAt = e.QueuedAt // it held at once, or its record is on its way
+			}
+			info.Holder = &e
+			continue
+		}
+		e.AcquiredAt = time.Time{}
+		info.Waiters = append(info.Waiters, e)
+	}
+	return info
+}
+
+func entryOf(kv *mvccpb.KeyValue, l leaseInfo) brokerlock.Entry {
+	e := brokerlock.Entry{Key: string(kv.Key), Token: kv.CreateRevision, Expires: l.expires}
+	decodeValue(kv.Value, &e)
+	if e.TTL == 0 {
+		e.TTL = l.granted
+	}
+	return e
+}
+
+// idOfKey returns the lock id of a key under prefix: the unescaped path
+// segment after it. Keys that are not a lock's (no segment) report false.
+func idOfKey(prefix, key string) (string, bool) {
+	rest, ok := strings.CutPrefix(key, prefix)
+	if !ok {
+		return "", false
+	}
+	seg, name, ok := strings.Cut(rest, "/")
+	if !ok || seg == "" || name == "" {
+		return "", false
+	}
+	return UnescapeID(seg), true
+}
+
+// idUnescaper undoes idEscaper; a '%' that starts no escape stays (keys
+// written by other tools).
+var idUnescaper = strings.NewReplacer("%2F", "/", "%25", "%")
+
+// UnescapeID returns the lock id of an escaped key segment: the inverse
+// of EscapeID.
+func UnescapeID(segment string) string { return idUnescaper.Replace(segment) }
+
+// leaseInfo is what the server says about one lease.
+type leaseInfo struct {
+	granted time.Duration
+	expires time.Time
+}
+
+// leaseExpiries looks up each distinct lease of kvs once. Best effort: a
+// lease that cannot be looked up (gone meanwhile, no permission) is left
+// out and its entries' Expires stays zero.
+func (a *Adapter) leaseExpiries(ctx context.Context, kvs []*mvccpb.KeyValue) map[int64]leaseInfo {
+	leases := map[int64]leaseInfo{}
+	for _, kv := range kvs {
+		if _, seen := leases[kv.Lease]; seen || kv.Lease == 0 {
+			continue
+		}
+		now := time.Now()
+		resp, err := a.client.TimeToLive(ctx, clientv3.LeaseID(kv.Lease))
+		if err != nil || resp.TTL < 0 {
+			leases[kv.Lease] = leaseInfo{}
+			continue
+		}
+		leases[kv.Lease] = leaseInfo{granted: time.Duration(resp.GrantedTTL) * time.Second,
+			expires: now.Add(time.Duration(resp.TTL) * time.Second)}
+	}
+	return leases
+}
+
+// ForceRelease deletes the key of lock id's current holder, whoever wrote
+// it, as an operator's escape hatch (`brokerlock release --force`): the
+// holder's Done closes when it hears of it, the next waiter holds the
+// lock at once, and only fencing stops the old holder's late writes. The
+// delete is fenced by the key's create revision, so it never removes a
+// newer holder. It returns the entry it removed, or nil when it removed
+// nothing (nobody held the lock, or the holder released it meanwhile).
+// The holder's lease, which may carry its other locks, stays.
+func (a *Adapter) ForceRelease(ctx context.Context, id string) (*brokerlock.Entry, error) {
+	info, err := a.Inspect(ctx, id)
+	if err != nil || info.Holder == nil {
+		return nil, err
+	}
+	h := info.Holder
+	resp, err := a.client.Txn(ctx).
+		If(clientv3.Compare(clientv3.CreateRevision(h.Key), "=", h.Token)).
+		Then(clientv3.OpDelete(h.Key)).Commit()
+	if err != nil {
+		return nil, err
+	}
+	if !resp.Succeeded {
+		return nil, nil // released meanwhile
+	}
+	return h, nil
+}
