@@ -19,6 +19,7 @@ import (
 type acquisition struct {
 	a      *Adapter
 	l      *lease
+	id     string
 	slot   int
 	key    string
 	pfx    string // the lock's prefix
@@ -40,7 +41,7 @@ var errAbandoned = errors.New("etcdadapter: acquisition abandoned")
 func (a *Adapter) newAcquisition(l *lease, id string, req brokerlock.Request) *acquisition {
 	pfx := LockPrefix(a.prefix, id)
 	slot := l.slots.take()
-	return &acquisition{a: a, l: l, slot: slot, key: waiterKey(pfx, int64(l.id), slot), pfx: pfx,
+	return &acquisition{a: a, l: l, id: id, slot: slot, key: waiterKey(pfx, int64(l.id), slot), pfx: pfx,
 		req: req, state: holdstate.New(), reset: make(chan struct{}, 1)}
 }
 
@@ -179,6 +180,7 @@ func (q *acquisition) abandon(ctx context.Context) error {
 func (q *acquisition) lose(cause error) {
 	err := fmt.Errorf("%w: key %q: %w", brokerlock.ErrLockLost, q.key, cause)
 	if q.state.End(err) && !errors.Is(cause, brokerlock.ErrClosed) {
+		q.a.log.Warn("brokerlock: lock lost", "lock", q.id, "key", q.key, "token", q.rev, "cause", cause.Error())
 		q.a.goTracked(func() { _ = q.removeOn(q.a.ctx) })
 	}
 }

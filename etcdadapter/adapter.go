@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -19,6 +20,7 @@ type Adapter struct {
 	client   *clientv3.Client
 	prefix   string
 	identity string
+	log      *slog.Logger
 
 	ctx    context.Context // cancelled by Close
 	cancel context.CancelFunc
@@ -46,7 +48,7 @@ const cleanupTimeout = 5 * time.Second
 // close the Adapter first, then the client.
 func New(client *clientv3.Client, opts ...Option) *Adapter {
 	ctx, cancel := context.WithCancel(context.Background())
-	a := &Adapter{client: client, prefix: DefaultPrefix, identity: defaultIdentity(),
+	a := &Adapter{client: client, prefix: DefaultPrefix, identity: defaultIdentity(), log: slog.New(slog.DiscardHandler),
 		ctx: ctx, cancel: cancel, leases: map[int64]*leaseEntry{}}
 	for _, o := range opts {
 		o(a)

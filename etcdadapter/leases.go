@@ -3,6 +3,7 @@ package etcdadapter
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 
@@ -72,6 +73,9 @@ func (a *Adapter) grant(e *leaseEntry, secs int64) {
 	close(e.ready)
 	if err == nil {
 		l.run(a.ctx, a.client)
+		if a.ctx.Err() == nil {
+			a.log.Warn("brokerlock: lease died; its holds are lost", "lease", fmt.Sprintf("%x", int64(l.id)), "cause", l.err().Error())
+		}
 		a.revokeDead(l)
 	}
 }

@@ -3,6 +3,7 @@ package etcdadapter
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
@@ -38,7 +39,10 @@ func (q *acquisition) removeOn(ctx context.Context) error {
 	case err == nil:
 		q.l.slots.put(q.slot)
 	case mayPass(err):
+		q.a.log.Warn("brokerlock: key not removed; retrying in the background", "key", q.key, "error", err.Error())
 		q.a.goTracked(q.retryRemove)
+	default:
+		q.logLeftBehind(err)
 	}
 	return err
 }
@@ -102,14 +106,24 @@ func (q *acquisition) retryRemove() {
 		ctx, cancel := context.WithTimeout(q.a.ctx, cleanupTimeout)
 		err := q.deleteFenced(ctx, q.rev)
 		cancel()
-		if err == nil {
+		switch {
+		case err == nil:
 			q.l.slots.put(q.slot)
-		}
-		if !mayPass(err) {
+			q.a.log.Info("brokerlock: key removed after retries", "key", q.key)
+			return
+		case !mayPass(err):
+			q.logLeftBehind(err)
 			return
 		}
 		timer.Reset(backoff)
 	}
+}
+
+// logLeftBehind reports a key that could not be removed for good; its
+// lease takes it along when it expires or Close revokes it.
+func (q *acquisition) logLeftBehind(err error) {
+	q.a.log.Error("brokerlock: key left behind until its lease ends", "key", q.key,
+		"lease", fmt.Sprintf("%x", int64(q.l.id)), "error", err.Error())
 }
 
 // mayPass: the request may not have reached etcd, or etcd was
