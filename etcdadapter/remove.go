@@ -21,8 +21,15 @@ func (q *acquisition) remove(ctx context.Context) error {
 // removeOn deletes the key within cleanupTimeout of ctx. If that fails for
 // a reason that may pass, a background retry takes over until it succeeds
 // or the adapter closes (Close revokes the lease, which deletes the key
-// too). The slot is reused only once the key is surely gone: never after
-// a put whose outcome is unknown, whose late arrival a sweep deletes.
+// too).
+//
+// No delete can remove anyone else's key. The key's name (lease and slot)
+// is this acquisition's alone: no other process has the lease, and the
+// slot is reused only once a delete of it was answered with no other
+// delete or put of it still unanswered. So the first delete is a plain
+// one, which etcd applies faster than a conditional txn. Once a request's
+// outcome is unknown (it may still arrive late), the name is retired for
+// good, and retries are fenced by the key's create revision as well.
 func (q *acquisition) removeOn(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, cleanupTimeout)
 	defer cancel()
@@ -34,10 +41,18 @@ func (q *acquisition) removeOn(ctx context.Context) error {
 		q.a.goTracked(q.sweepLatePut)
 		return q.deleteIfPresent(ctx)
 	}
-	err := q.deleteFenced(ctx, q.rev)
+	err := q.deleteOnce(ctx)
 	switch {
 	case err == nil:
 		q.l.slots.put(q.slot)
+		return nil
+	case !mayPass(err): // refused: nothing deleted
+		q.logLeftBehind(err)
+		return err
+	}
+	err = q.deleteFenced(ctx, q.rev) // the slot stays retired
+	switch {
+	case err == nil:
 	case mayPass(err):
 		q.a.log.Warn("brokerlock: key not removed; retrying in the background", "key", q.key, "error", err.Error())
 		q.a.goTracked(q.retryRemove)
@@ -47,8 +62,16 @@ func (q *acquisition) removeOn(ctx context.Context) error {
 	return err
 }
 
-// deleteFenced deletes the key only at create revision rev, so a late or
-// retried delete never frees a newer holder.
+// deleteOnce sends one plain delete of the key.
+func (q *acquisition) deleteOnce(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
+	defer cancel()
+	_, err := q.a.client.Delete(ctx, q.key)
+	return err
+}
+
+// deleteFenced deletes the key only at create revision rev, retrying
+// within ctx.
 func (q *acquisition) deleteFenced(ctx context.Context, rev int64) error {
 	return attempts(ctx, requestTimeout, func(ctx context.Context) error {
 		_, err := q.a.client.Txn(ctx).
@@ -108,7 +131,6 @@ func (q *acquisition) retryRemove() {
 		cancel()
 		switch {
 		case err == nil:
-			q.l.slots.put(q.slot)
 			q.a.log.Info("brokerlock: key removed after retries", "key", q.key)
 			return
 		case !mayPass(err):
