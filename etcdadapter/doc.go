@@ -21,6 +21,9 @@
 //
 // Waiters watch only the key just before theirs, and also their own key:
 // if it is deleted while they wait, the wait ends with ErrLockLost.
-// Releases and clean-ups delete a key only at its own create revision, so
-// a late release never frees a newer holder.
+// A late or retried release never frees a newer holder: a key's name
+// (lease and slot) is given to a new acquisition only once a delete of it
+// was answered with nothing else outstanding, and once a delete's outcome
+// is unknown the name is retired and retries delete only at the key's own
+// create revision.
 package etcdadapter
