@@ -72,9 +72,7 @@ func (q *acquisition) enqueue(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if !q.a.goTracked(q.monitor) {
-		return brokerlock.ErrClosed
-	}
+	q.arm()
 	switch {
 	case owner == q.rev:
 		return nil

@@ -15,7 +15,8 @@ import (
 
 // acquisition is one key under a lock's prefix, from the put that queues
 // it to the delete that removes it. Whoever ends its state (Release, the
-// caller giving up, or monitor noticing a loss) removes the key.
+// caller giving up, or the lease, timer or watch noticing a loss) removes
+// the key (see monitor.go).
 type acquisition struct {
 	a      *Adapter
 	l      *lease
@@ -28,9 +29,12 @@ type acquisition struct {
 	queued time.Time // when the put was sent
 	state  *holdstate.State
 
-	mu       sync.Mutex
-	deadline time.Time     // hard TTL: when the hold ends; zero otherwise
-	reset    chan struct{} // buffered: deadline changed
+	mu         sync.Mutex
+	deadline   time.Time   // hard TTL: when the hold ends; zero otherwise
+	ttlTimer   *time.Timer // ends the hold at deadline
+	watchTimer *time.Timer // starts watchLoop
+	watchCtx   context.Context
+	stopWatch  context.CancelFunc
 }
 
 var _ brokerlock.Acquisition = (*acquisition)(nil)
@@ -42,7 +46,7 @@ func (a *Adapter) newAcquisition(l *lease, id string, req brokerlock.Request) *a
 	pfx := LockPrefix(a.prefix, id)
 	slot := l.slots.take()
 	return &acquisition{a: a, l: l, id: id, slot: slot, key: waiterKey(pfx, int64(l.id), slot), pfx: pfx,
-		req: req, state: holdstate.New(), reset: make(chan struct{}, 1)}
+		req: req, state: holdstate.New()}
 }
 
 func (q *acquisition) Key() string           { return q.key }
@@ -81,11 +85,10 @@ func (q *acquisition) begin(ctx context.Context) error {
 func (q *acquisition) setDeadline(ctx context.Context, t time.Time) {
 	q.mu.Lock()
 	q.deadline = t
-	q.mu.Unlock()
-	select {
-	case q.reset <- struct{}{}:
-	default:
+	if q.state.Err() == nil {
+		q.armDeadlineLocked()
 	}
+	q.mu.Unlock()
 	_ = q.l.trustUntil(ctx, q.a.client, t)
 }
 
@@ -152,7 +155,7 @@ func (q *acquisition) confirm(ctx context.Context) error {
 
 // Release ends the hold and deletes the key, fenced by its revision.
 func (q *acquisition) Release(ctx context.Context) error {
-	if !q.state.End(brokerlock.ErrReleased) {
+	if !q.end(brokerlock.ErrReleased) {
 		return q.state.Err() // lost: whoever ended it removes the key
 	}
 	return q.remove(ctx)
@@ -162,7 +165,7 @@ func (q *acquisition) Release(ctx context.Context) error {
 // key. It returns an error only when the key stays behind for good (a
 // failure that may pass leaves a background retry running).
 func (q *acquisition) abandon(ctx context.Context) error {
-	if !q.state.End(errAbandoned) {
+	if !q.end(errAbandoned) {
 		return nil // lost meanwhile: lose removes the key
 	}
 	if q.l.isDead() {
@@ -176,11 +179,15 @@ func (q *acquisition) abandon(ctx context.Context) error {
 
 // lose ends the acquisition with ErrLockLost for cause and removes the
 // key in the background (on Close the adapter revokes its leases
-// instead), so that no caller and no monitor waits for etcd here.
+// instead; a dead lease takes its keys along), so that no caller, timer or
+// lease goroutine waits for etcd here.
 func (q *acquisition) lose(cause error) {
 	err := fmt.Errorf("%w: key %q: %w", brokerlock.ErrLockLost, q.key, cause)
-	if q.state.End(err) && !errors.Is(cause, brokerlock.ErrClosed) {
-		q.a.log.Warn("brokerlock: lock lost", "lock", q.id, "key", q.key, "token", q.rev, "cause", cause.Error())
+	if !q.end(err) || errors.Is(cause, brokerlock.ErrClosed) {
+		return
+	}
+	q.a.log.Warn("brokerlock: lock lost", "lock", q.id, "key", q.key, "token", q.rev, "cause", cause.Error())
+	if !q.l.isDead() { // else the key goes with its lease (revokeDead, or it expires)
 		q.a.goTracked(func() { _ = q.removeOn(q.a.ctx) })
 	}
 }

@@ -34,6 +34,9 @@ type lease struct {
 	failing  bool      // the last renewal attempt failed
 	deadErr  error
 
+	usersMu sync.Mutex
+	users   map[*acquisition]struct{} // told when the lease dies
+
 	dead     <-chan struct{} // closed when the lease is gone or untrusted
 	deadCtx  context.Context // done when dead is closed
 	markDead context.CancelFunc
@@ -85,7 +88,7 @@ func grantLease(ctx context.Context, client *clientv3.Client, secs int64) (*leas
 	deadCtx, markDead := context.WithCancel(context.Background())
 	return &lease{
 		id: resp.ID, granted: granted, margin: marginFor(granted), lastSent: sent,
-		dead: deadCtx.Done(), deadCtx: deadCtx, markDead: markDead,
+		dead: deadCtx.Done(), deadCtx: deadCtx, markDead: markDead, users: map[*acquisition]struct{}{},
 	}, nil
 }
 
@@ -192,13 +195,48 @@ func (l *lease) renewOnce(ctx context.Context, client *clientv3.Client) error {
 // errLeaseGone: the server no longer has the lease (expired, revoked).
 var errLeaseGone = errors.New("lease expired or was revoked")
 
+// kill declares the lease dead, once, and ends every acquisition on it.
 func (l *lease) kill(err error) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.deadErr == nil {
+	first := l.deadErr == nil
+	if first {
 		l.deadErr = err
 		l.markDead()
 	}
+	l.mu.Unlock()
+	if first {
+		for _, q := range l.usersNow() {
+			q.lose(err)
+		}
+	}
+}
+
+// join makes q one of the acquisitions the lease's death ends; if the
+// lease died already, q ends now.
+func (l *lease) join(q *acquisition) {
+	l.usersMu.Lock()
+	l.users[q] = struct{}{}
+	l.usersMu.Unlock()
+	if l.isDead() {
+		q.lose(l.err())
+	}
+}
+
+// leave forgets q, which has ended.
+func (l *lease) leave(q *acquisition) {
+	l.usersMu.Lock()
+	defer l.usersMu.Unlock()
+	delete(l.users, q)
+}
+
+func (l *lease) usersNow() []*acquisition {
+	l.usersMu.Lock()
+	defer l.usersMu.Unlock()
+	users := make([]*acquisition, 0, len(l.users))
+	for q := range l.users {
+		users = append(users, q)
+	}
+	return users
 }
 
 func (l *lease) isDead() bool {

@@ -2,78 +2,102 @@ package etcdadapter
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"go.etcd.io/etcd/api/v3/mvccpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
-
-	"github.com/brokerlock/brokerlock/brokerlock"
 )
 
-// monitor watches over one acquisition from its put to its end, waiting
-// or holding: it ends it as lost when the key is deleted (operator, lease
-// revoked or expired), when the lease dies, or when the hard TTL passes,
-// and on Close. It never blocks on an RPC, so a lease death or the TTL is
-// acted on at once, and it returns as soon as the acquisition has ended.
-//
-// The watch on its own key starts ownWatchDelay after the put, from the
-// put's revision on, so a short hold costs no watch at all and a delete
-// in between is still seen (replayed from etcd's history, within about
-// 100ms more). It is created on another goroutine: clientv3's Watch waits
-// for the server to confirm it, which a silent connection never does, and
-// the loop must be running then.
-func (q *acquisition) monitor() {
-	var rewatches sync.WaitGroup
-	defer rewatches.Wait()
-	ctx, cancel := context.WithCancel(q.a.ctx)
-	defer cancel()
-	var wch clientv3.WatchChan // nil until rewatched delivers one
-	rewatched := make(chan clientv3.WatchChan, 1)
-	startWatch := time.NewTimer(ownWatchDelay)
-	defer startWatch.Stop()
-	timer := time.NewTimer(time.Hour)
-	timer.Stop()
-	defer timer.Stop()
+// An acquisition, waiting or holding, ends as lost when its lease dies
+// (the lease tells each of its acquisitions: see lease.kill; Close kills
+// every lease), when the hard TTL passes (a timer), and when its key is
+// deleted (a watch). None of these needs a goroutine of the acquisition's
+// own until the watch starts, ownWatchDelay after the put: a short hold
+// costs no goroutine and no watch. The watch starts from the put's
+// revision, so a delete in between is still seen (replayed from etcd's
+// history, within about 100ms more).
+
+// ownWatchDelay is how long an acquisition lasts before its own key is
+// watched.
+const ownWatchDelay = 20 * time.Millisecond
+
+// arm starts watching over q once its put succeeded.
+func (q *acquisition) arm() {
+	q.mu.Lock()
+	q.watchCtx, q.stopWatch = context.WithCancel(q.a.ctx)
+	q.watchTimer = time.AfterFunc(ownWatchDelay, func() { q.a.goTracked(q.watchLoop) })
+	q.mu.Unlock()
+	q.l.join(q)
+}
+
+// end ends q's state with err and stops what watches over it; false when
+// it had ended already.
+func (q *acquisition) end(err error) bool {
+	if !q.state.End(err) {
+		return false
+	}
+	q.mu.Lock()
+	for _, t := range []*time.Timer{q.watchTimer, q.ttlTimer} {
+		if t != nil {
+			t.Stop()
+		}
+	}
+	if q.stopWatch != nil {
+		q.stopWatch()
+	}
+	q.mu.Unlock()
+	q.l.leave(q)
+	return true
+}
+
+// armDeadlineLocked (q.mu held) ends a hard-TTL hold at q.deadline.
+func (q *acquisition) armDeadlineLocked() {
+	d := time.Until(q.deadline)
+	if q.ttlTimer == nil {
+		q.ttlTimer = time.AfterFunc(d, q.checkDeadline)
+		return
+	}
+	q.ttlTimer.Reset(d)
+}
+
+// checkDeadline ends a hard-TTL hold whose deadline passed; a Refresh may
+// have moved it meanwhile.
+func (q *acquisition) checkDeadline() {
+	q.mu.Lock()
+	left := time.Until(q.deadline)
+	if left > 0 && q.state.Err() == nil {
+		q.ttlTimer.Reset(left)
+	}
+	q.mu.Unlock()
+	if left <= 0 {
+		q.lose(errTTL)
+	}
+}
+
+// watchLoop watches q's key until q ends: a delete is a loss. A broken
+// watch (compaction, a server error) is restarted from a fresh read.
+func (q *acquisition) watchLoop() {
+	q.mu.Lock()
+	ctx := q.watchCtx
+	q.mu.Unlock()
+	wch := q.watchOwnKey(ctx, q.rev+1)
 	for {
 		select {
-		case <-q.state.Done():
+		case <-ctx.Done():
 			return
-		case <-startWatch.C:
-			rewatches.Go(func() { rewatched <- q.watchOwnKey(ctx, q.rev+1) })
-		case <-q.a.ctx.Done():
-			q.lose(brokerlock.ErrClosed)
-		case <-q.l.dead:
-			q.lose(q.l.err())
-		case <-q.reset:
-			timer.Reset(time.Until(q.hardDeadline()))
-		case <-timer.C:
-			q.checkDeadline(timer)
-		case wch = <-rewatched:
 		case resp, ok := <-wch:
-			if !q.onWatch(resp, ok) {
-				wch = nil
-				rewatches.Go(func() { q.rewatch(ctx, rewatched) })
+			if q.onWatch(resp, ok) {
+				continue
+			}
+			if wch = q.rewatch(ctx); wch == nil {
+				return
 			}
 		}
 	}
 }
 
-// ownWatchDelay is how long a hold lasts before its own key is watched.
-const ownWatchDelay = 20 * time.Millisecond
-
 func (q *acquisition) watchOwnKey(ctx context.Context, rev int64) clientv3.WatchChan {
 	return q.a.client.Watch(ctx, q.key, clientv3.WithRev(rev), clientv3.WithFilterPut())
-}
-
-// checkDeadline ends a hard-TTL hold whose deadline passed; a Refresh may
-// have moved it meanwhile.
-func (q *acquisition) checkDeadline(timer *time.Timer) {
-	if left := time.Until(q.hardDeadline()); left > 0 {
-		timer.Reset(left)
-		return
-	}
-	q.lose(errTTL)
 }
 
 // onWatch handles one watch response: a delete of the key is a loss. It
@@ -92,25 +116,23 @@ func (q *acquisition) onWatch(resp clientv3.WatchResponse, ok bool) bool {
 }
 
 // rewatch reads the key and watches it again from that read, so no delete
-// goes unseen; a key that is gone is a loss. Reads that fail are retried
-// until they work or the lease dies (which ends the acquisition anyway).
-func (q *acquisition) rewatch(ctx context.Context, rewatched chan<- clientv3.WatchChan) {
-	for backoff := retryInterval; ctx.Err() == nil; backoff = min(2*backoff, 2*time.Second) {
+// goes unseen; a key that is gone is a loss (nil). Reads that fail are
+// retried until they work or q ends (nil).
+func (q *acquisition) rewatch(ctx context.Context) clientv3.WatchChan {
+	for backoff := retryInterval; ; backoff = min(2*backoff, 2*time.Second) {
 		rctx, cancel := context.WithTimeout(ctx, cleanupTimeout)
 		resp, err := q.a.client.Get(rctx, q.key)
 		cancel()
 		switch {
 		case err == nil && (len(resp.Kvs) == 0 || resp.Kvs[0].CreateRevision != q.rev):
 			q.lose(errKeyDeleted)
-			return
+			return nil
 		case err == nil:
-			rewatched <- q.watchOwnKey(ctx, resp.Header.Revision+1)
-			return
+			return q.watchOwnKey(ctx, resp.Header.Revision+1)
 		}
 		select {
 		case <-ctx.Done():
-		case <-q.l.dead:
-			return
+			return nil
 		case <-time.After(backoff):
 		}
 	}
