@@ -1,0 +1,27 @@
+package fxlock
+
+import (
+	"go.uber.org/fx"
+
+	"github.com/brokerlock/brokerlock/brokerlock"
+)
+
+// ProvideItem provides lock id with opts as a T, a type of your own that
+// embeds *brokerlock.Item:
+//
+//	type MyCriticalLock struct{ *brokerlock.Item }
+//
+//	fxlock.ProvideItem[MyCriticalLock]("my-critical-lock", brokerlock.Options{TTL: time.Minute})
+//
+// A constructor that takes a MyCriticalLock then gets that lock; the type
+// tells fx which lock, as Deepkit's provide<MyCriticalLock>(...) does. It
+// is short for
+//
+//	fx.Provide(func(bl *brokerlock.BrokerLock) MyCriticalLock {
+//		return MyCriticalLock{bl.Item("my-critical-lock", opts)}
+//	})
+func ProvideItem[T ~struct{ *brokerlock.Item }](id string, opts brokerlock.Options) fx.Option {
+	return fx.Provide(func(bl *brokerlock.BrokerLock) T {
+		return T{bl.Item(id, opts)}
+	})
+}

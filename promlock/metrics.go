@@ -1,0 +1,119 @@
+package promlock
+
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metrics are the collectors of one Wrap. Label values come in the order
+// of the label names below, the lock id last when idLabel is set.
+type metrics struct {
+	idLabel      bool
+	acquisitions *prometheus.CounterVec   // result
+	wait         *prometheus.HistogramVec // result
+	inProgress   *prometheus.GaugeVec     // (no label but id)
+	holdDuration *prometheus.HistogramVec // end
+	losses       *prometheus.CounterVec   // (no label but id)
+	releases     *prometheus.CounterVec   // result
+	errors       *prometheus.CounterVec   // op, kind; never id
+}
+
+// newMetrics makes the collectors; register registers them.
+func newMetrics(c config) *metrics {
+	labels := func(names ...string) []string {
+		if c.idLabel {
+			return append(names, "id")
+		}
+		return names
+	}
+	counter := func(name, help string, names ...string) *prometheus.CounterVec {
+		return prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: c.namespace, Subsystem: subsystem,
+			Name: name, Help: help, ConstLabels: c.constLabels}, names)
+	}
+	histogram := func(name, help string, buckets []float64, names ...string) *prometheus.HistogramVec {
+		return prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: c.namespace, Subsystem: subsystem,
+			Name: name, Help: help, ConstLabels: c.constLabels, Buckets: buckets}, names)
+	}
+	return &metrics{
+		idLabel:      c.idLabel,
+		acquisitions: counter("acquisitions_total", helpAcquisitions, labels("result")...),
+		wait:         histogram("acquire_wait_seconds", helpWait, c.waitBuckets, labels("result")...),
+		inProgress: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: c.namespace, Subsystem: subsystem,
+			Name: "holds_in_progress", Help: helpInProgress, ConstLabels: c.constLabels}, labels()),
+		holdDuration: histogram("hold_duration_seconds", helpHoldDuration, c.holdBuckets, labels("end")...),
+		losses:       counter("losses_total", helpLosses, labels()...),
+		releases:     counter("releases_total", helpReleases, labels("result")...),
+		errors:       counter("errors_total", helpErrors, "op", "kind"),
+	}
+}
+
+// subsystem is the part of every name after the namespace.
+const subsystem = "brokerlock"
+
+// The metrics' help texts.
+const (
+	helpAcquisitions = "Acquire calls that returned, by result: acquired, locked (TryHold found it held), timeout, " +
+		"canceled, lost (its place in the queue vanished), closed (adapter closed), error."
+	helpWait         = "Time spent in Acquire, by result (see brokerlock_acquisitions_total)."
+	helpInProgress   = "Holds acquired and not yet ended."
+	helpHoldDuration = "Time from acquisition to the hold's end, by end: released, lost, closed (adapter closed while held)."
+	helpLosses       = "Holds that ended without Release while the adapter was open: TTL passed, key deleted, " +
+		"lease expired or revoked, server out of reach."
+	helpReleases = "Releases of holds, by result: ok, lost (the hold had been lost before), error (the server could not be reached)."
+	helpErrors   = "Failed calls other than Acquire and Release, by op (is_reserved, inspect, refresh, close) " +
+		"and kind (timeout, canceled, lost, released, closed, error)."
+)
+
+// values returns label values for lock id: values, then id if labelled.
+func (m *metrics) values(id string, values ...string) []string {
+	if m.idLabel {
+		return append(values, id)
+	}
+	return values
+}
+
+// preset creates the series of every result with value 0, so that rates
+// and alerts work before the first event. Without the id label only: with
+// it, series appear with their ids.
+func (m *metrics) preset() {
+	if m.idLabel {
+		return
+	}
+	for _, r := range acquireResults {
+		m.acquisitions.WithLabelValues(r)
+	}
+	for _, r := range releaseResults {
+		m.releases.WithLabelValues(r)
+	}
+	m.inProgress.WithLabelValues()
+	m.losses.WithLabelValues()
+}
+
+// acquired records an Acquire call that returned result after wait.
+func (m *metrics) acquired(id, result string, wait time.Duration) {
+	m.acquisitions.WithLabelValues(m.values(id, result)...).Inc()
+	m.wait.WithLabelValues(m.values(id, result)...).Observe(wait.Seconds())
+	if result == resultAcquired {
+		m.inProgress.WithLabelValues(m.values(id)...).Inc()
+	}
+}
+
+// ended records the end of a hold that lasted d.
+func (m *metrics) ended(id, end string, d time.Duration) {
+	m.inProgress.WithLabelValues(m.values(id)...).Dec()
+	m.holdDuration.WithLabelValues(m.values(id, end)...).Observe(d.Seconds())
+	if end == endLost {
+		m.losses.WithLabelValues(m.values(id)...).Inc()
+	}
+}
+
+// released records the first Release of a hold.
+func (m *metrics) released(id, result string) {
+	m.releases.WithLabelValues(m.values(id, result)...).Inc()
+}
+
+// failed records a failed call of op.
+func (m *metrics) failed(op, kind string) {
+	m.errors.WithLabelValues(op, kind).Inc()
+}
