@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/brokerlock/brokerlock/brokerlock"
@@ -113,4 +114,15 @@ func ExampleItem_Do() {
 	})
 	fmt.Println("lost:", errors.Is(err, brokerlock.ErrLockLost))
 	// Output: lost: true
+}
+
+// Check an Item's id and options once, at start-up.
+func ExampleItem_Err() {
+	lock := brokerlock.New(memadapter.New())
+	fmt.Println(lock.Item("report", brokerlock.Options{TTL: time.Minute}).Err())
+	err := lock.Item("report", brokerlock.Options{Label: strings.Repeat("x", 300)}).Err()
+	fmt.Println(errors.Is(err, brokerlock.ErrInvalid))
+	// Output:
+	// <nil>
+	// true
 }

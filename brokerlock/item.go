@@ -25,6 +25,11 @@ type Item struct {
 	acquiring bool  // a stateful Acquire or Try is in flight
 }
 
+// Err returns the error wrapping ErrInvalid that every call on the Item
+// returns when its id or options are invalid, and nil otherwise, so that
+// a program can check an Item once at start-up.
+func (it *Item) Err() error { return it.invalid }
+
 // ID returns the lock's name.
 func (it *Item) ID() string { return it.id }
 

@@ -103,3 +103,17 @@ func writeCA(t *testing.T) string {
 	}
 	return path
 }
+
+// An item with invalid options fails the app's start, not its first call.
+func TestInvalidItemFailsStart(t *testing.T) {
+	var lock criticalLock
+	app := fx.New(fx.NopLogger, fx.Supply(config(t)), fxlock.Module,
+		fxlock.ProvideItem[criticalLock]("job", brokerlock.Options{TTL: -time.Second}), fx.Populate(&lock))
+	err := app.Start(t.Context())
+	if !errors.Is(err, brokerlock.ErrInvalid) || !strings.Contains(err.Error(), "Options.TTL") {
+		t.Errorf("Start with an invalid item: got error %v, want ErrInvalid naming Options.TTL", err)
+	}
+	if err == nil {
+		_ = app.Stop(t.Context())
+	}
+}

@@ -1,6 +1,8 @@
 package fxlock
 
 import (
+	"fmt"
+
 	"go.uber.org/fx"
 
 	"github.com/brokerlock/brokerlock/brokerlock"
@@ -20,7 +22,13 @@ import (
 //	fx.Provide(func(bl *brokerlock.BrokerLock) MyCriticalLock {
 //		return MyCriticalLock{bl.Item("my-critical-lock", opts)}
 //	})
+//
+// except that an invalid id or options fail the app before anything is
+// constructed, with an error wrapping brokerlock.ErrInvalid (Item.Err).
 func ProvideItem[T ~struct{ *brokerlock.Item }](id string, opts brokerlock.Options) fx.Option {
+	if err := brokerlock.New(nil).Item(id, opts).Err(); err != nil {
+		return fx.Error(fmt.Errorf("fxlock: ProvideItem: %w", err))
+	}
 	return fx.Provide(func(bl *brokerlock.BrokerLock) T {
 		return T{bl.Item(id, opts)}
 	})
