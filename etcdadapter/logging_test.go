@@ -15,6 +15,7 @@ import (
 type recorder struct {
 	mu      sync.Mutex
 	records []slog.Record
+	added   chan struct{} // closed and replaced by every record
 }
 
 func (r *recorder) Enabled(context.Context, slog.Level) bool { return true }
@@ -24,7 +25,32 @@ func (r *recorder) Handle(_ context.Context, rec slog.Record) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.records = append(r.records, rec)
+	if r.added != nil {
+		close(r.added)
+		r.added = nil
+	}
 	return nil
+}
+
+// await returns find(msg) once such a record is there, or nil when ctx
+// ends first.
+func (r *recorder) await(ctx context.Context, msg string) map[string]string {
+	for {
+		r.mu.Lock()
+		if r.added == nil {
+			r.added = make(chan struct{})
+		}
+		added := r.added
+		r.mu.Unlock()
+		if got := r.find(msg); got != nil {
+			return got
+		}
+		select {
+		case <-added:
+		case <-ctx.Done():
+			return nil
+		}
+	}
 }
 
 // find returns the attributes of the first record with msg, or nil.
@@ -60,7 +86,8 @@ func TestLoggerReportsLoss(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitDone(t, h, 5*time.Second)
-	got := log.find("brokerlock: lock lost")
+	// Done closes first: a slow log handler never delays the news.
+	got := log.await(testCtx(t), "brokerlock: lock lost")
 	if got == nil || got["level"] != "WARN" || got["lock"] != "job" || got["key"] != h.Key() {
 		t.Errorf("after the key was deleted: got loss record %v, want WARN with lock job and key %q", got, h.Key())
 	}
