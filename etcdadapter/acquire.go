@@ -134,7 +134,7 @@ func (q *acquisition) putFailed(err error) error {
 		q.l.kill(fmt.Errorf("lease %x: %w", q.l.id, errLeaseGone))
 		return fmt.Errorf("%w: %w", errLeaseGone, err)
 	}
-	return err
+	return fmt.Errorf("etcdadapter: put %q: %w", q.key, err)
 }
 
 func (a *Adapter) closedOr(err error) error {

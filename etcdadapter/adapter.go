@@ -65,10 +65,10 @@ func (a *Adapter) IsReserved(ctx context.Context, id string) (bool, error) {
 	if a.isClosed() {
 		return false, brokerlock.ErrClosed
 	}
-	resp, err := a.client.Get(ctx, LockPrefix(a.prefix, id),
-		clientv3.WithPrefix(), clientv3.WithKeysOnly(), clientv3.WithLimit(1))
+	pfx := LockPrefix(a.prefix, id)
+	resp, err := a.client.Get(ctx, pfx, clientv3.WithPrefix(), clientv3.WithKeysOnly(), clientv3.WithLimit(1))
 	if err != nil {
-		return false, err
+		return false, fmt.Errorf("etcdadapter: read %q: %w", pfx, err)
 	}
 	return len(resp.Kvs) > 0, nil
 }

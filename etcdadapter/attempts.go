@@ -30,9 +30,10 @@ func attempts(ctx context.Context, per time.Duration, op func(context.Context) e
 }
 
 // closing: the client was closed (a cancelled attempt that was not
-// cancelled by its deadline); no attempt can work.
+// cancelled by its deadline) or the lease stopped renewing; no attempt can
+// work.
 func closing(err error) bool {
-	return errors.Is(err, context.Canceled) || errorCode(err) == codes.Canceled
+	return errors.Is(err, context.Canceled) || errorCode(err) == codes.Canceled || errors.Is(err, errStreamClosed)
 }
 
 // requestTimeout bounds one attempt of a read or a fenced delete.

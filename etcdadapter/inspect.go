@@ -3,6 +3,7 @@ package etcdadapter
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -23,9 +24,10 @@ func (a *Adapter) Inspect(ctx context.Context, id string) (brokerlock.LockInfo, 
 	if a.isClosed() {
 		return brokerlock.LockInfo{}, brokerlock.ErrClosed
 	}
-	resp, err := a.client.Get(ctx, LockPrefix(a.prefix, id), clientv3.WithPrefix())
+	pfx := LockPrefix(a.prefix, id)
+	resp, err := a.client.Get(ctx, pfx, clientv3.WithPrefix())
 	if err != nil {
-		return brokerlock.LockInfo{}, err
+		return brokerlock.LockInfo{}, fmt.Errorf("etcdadapter: read %q: %w", pfx, err)
 	}
 	return lockInfo(id, resp.Kvs, a.leaseExpiries(ctx, resp.Kvs)), nil
 }
@@ -38,7 +40,7 @@ func (a *Adapter) List(ctx context.Context) ([]brokerlock.LockInfo, error) {
 	}
 	resp, err := a.client.Get(ctx, a.prefix, clientv3.WithPrefix())
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("etcdadapter: list %q: %w", a.prefix, err)
 	}
 	leases := a.leaseExpiries(ctx, resp.Kvs)
 	byID := map[string][]*mvccpb.KeyValue{}
@@ -152,7 +154,7 @@ func (a *Adapter) ForceRelease(ctx context.Context, id string) (*brokerlock.Entr
 		If(clientv3.Compare(clientv3.CreateRevision(h.Key), "=", h.Token)).
 		Then(clientv3.OpDelete(h.Key)).Commit()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("etcdadapter: delete %q: %w", h.Key, err)
 	}
 	if !resp.Succeeded {
 		return nil, nil // released meanwhile

@@ -16,8 +16,8 @@ import (
 // lease is one etcd lease shared by every acquisition of this adapter that
 // asks for the same lease TTL, so 10,000 locks with one TTL use one lease.
 // Its goroutine (run) renews it every third of its TTL for as long as the
-// adapter lives, with KeepAliveOnce so that it knows when each renewal was
-// sent: the server cannot expire the lease before sent+granted, so the
+// adapter lives, over one keep-alive stream (keepAliveStream), knowing
+// when each renewal was sent: the server cannot expire the lease before sent+granted, so the
 // lease is trusted until safeUntil = sent+granted-margin and declared dead
 // at that moment if no renewal got through. Acquisitions on it end when it
 // dies, which is therefore before the server could free their keys.
@@ -28,6 +28,7 @@ type lease struct {
 	slots   slotPool
 
 	renewMu sync.Mutex // serialises trustUntil's renewals
+	ka      keepAliveStream
 
 	mu       sync.Mutex
 	lastSent time.Time // send time of the newest renewal that succeeded
@@ -87,7 +88,7 @@ func grantLease(ctx context.Context, client *clientv3.Client, secs int64) (*leas
 	granted := time.Duration(resp.TTL) * time.Second
 	deadCtx, markDead := context.WithCancel(context.Background())
 	return &lease{
-		id: resp.ID, granted: granted, margin: marginFor(granted), lastSent: sent,
+		id: resp.ID, granted: granted, margin: marginFor(granted), lastSent: sent, ka: keepAliveStream{stop: deadCtx},
 		dead: deadCtx.Done(), deadCtx: deadCtx, markDead: markDead, users: map[*acquisition]struct{}{},
 	}, nil
 }
@@ -177,7 +178,7 @@ func (l *lease) attemptTimeout() time.Duration {
 // lease the server no longer has dies here, whoever asked.
 func (l *lease) renewOnce(ctx context.Context, client *clientv3.Client) error {
 	sent := time.Now()
-	_, err := client.KeepAliveOnce(ctx, l.id)
+	err := l.ka.renew(ctx, client, l.id)
 	if errors.Is(err, rpctypes.ErrLeaseNotFound) {
 		l.kill(fmt.Errorf("lease %x: %w", l.id, errLeaseGone))
 	}
