@@ -1,0 +1,239 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/brokerlock/brokerlock/brokerlock"
+)
+
+const runLong = `Run COMMAND while holding the lock NAME, as flock(1) and 'etcdctl lock NAME
+COMMAND' do: wait for the lock (in FIFO order with every other waiter), run the
+command with brokerlock's standard input, output and error, and release the
+lock when it exits. Durations take Go's form ("90s", "1h30m") or Deepkit's
+("60s", "2 minutes", "1d").
+
+The command's environment has, besides brokerlock's own:
+
+  BROKERLOCK_NAME   the lock's name
+  BROKERLOCK_KEY    the holder's etcd key
+  BROKERLOCK_TOKEN  the fencing token: greater for every later holder
+  ETCD_LOCK_KEY, ETCD_LOCK_REV
+                    the key and the token again, under the names etcdctl lock uses
+
+SIGINT, SIGTERM and SIGHUP sent to brokerlock are passed on to the command
+(SIGINT only when brokerlock is not in the foreground of a terminal: there
+Ctrl-C reaches the command directly); the lock is released once it exits.
+While waiting for the lock, they make brokerlock give up.
+
+Without --keepalive the lock lasts --ttl from when it was acquired, even if the
+command still runs. The lock is lost then, or when its key is deleted
+('brokerlock release --force') or etcd cannot be reached for too long: the
+command gets SIGTERM, SIGKILL after --grace, and brokerlock exits 70.
+
+`
+
+const runExample = `  # one nightly report at a time, across every machine; skip if one runs
+  brokerlock run --ttl 10m --keepalive --try nightly-report -- /scripts/report.sh
+
+  # wait up to 30s for the lock, then migrate; the lock lasts at most 5 minutes
+  brokerlock run --timeout 30s --ttl "5 minutes" migrate -- ./migrate up
+
+  # guard writes with the fencing token
+  brokerlock run deploy -- sh -c 'deploy --fencing-token "$BROKERLOCK_TOKEN"'`
+
+// runFlags are the flags of the run command.
+type runFlags struct {
+	ttl       durationFlag
+	timeout   durationFlag
+	grace     durationFlag
+	keepAlive bool
+	try       bool
+	label     string
+}
+
+// runSpec is a validated run command line.
+type runSpec struct {
+	name    string
+	command []string
+	opts    brokerlock.Options
+	try     bool
+	grace   time.Duration
+}
+
+func newRunCmd(a *app) *cobra.Command {
+	f := &runFlags{ttl: durationFlag{name: "ttl", raw: "2m"}, timeout: durationFlag{name: "timeout", raw: "30s"},
+		grace: durationFlag{name: "grace", raw: "10s"}}
+	cmd := &cobra.Command{
+		Use:     "run [flags] NAME -- COMMAND [ARGS...]",
+		Short:   "Hold a lock while a command runs",
+		Long:    runLong + exitCodesHelp(),
+		Example: runExample,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			spec, err := f.spec(cmd, args)
+			if err != nil {
+				return err
+			}
+			return a.runLocked(cmd, spec)
+		},
+	}
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return usageErrorf("%w (the command and its flags go after --: run NAME -- COMMAND [ARGS...])", err)
+	})
+	fs := cmd.Flags()
+	fs.Var(&f.ttl, "ttl", "the lock's lifetime; with --keepalive how long a vanished holder blocks others")
+	fs.Var(&f.timeout, "timeout", "longest wait for the lock (exit 124); 0 waits without limit")
+	fs.BoolVar(&f.keepAlive, "keepalive", false, "renew the lock while the command runs, so it lasts until the command exits")
+	fs.BoolVar(&f.try, "try", false, "do not wait: exit 75 without running the command if someone holds the lock")
+	fs.StringVar(&f.label, "label", "", `what the command does, shown by "status" and "list"`)
+	fs.Var(&f.grace, "grace", "after losing the lock, how long the command has between SIGTERM and SIGKILL")
+	return cmd
+}
+
+// spec validates the command line.
+func (f *runFlags) spec(cmd *cobra.Command, args []string) (runSpec, error) {
+	name, command, err := splitRunArgs(cmd.ArgsLenAtDash(), args)
+	if err != nil {
+		return runSpec{}, err
+	}
+	opts, err := f.options()
+	if err != nil {
+		return runSpec{}, err
+	}
+	grace, err := f.grace.parse(0, brokerlock.MaxTTL, fmt.Sprintf("between 0s and %v", brokerlock.MaxTTL))
+	return runSpec{name: name, command: command, opts: opts, try: f.try, grace: grace}, err
+}
+
+// splitRunArgs splits NAME [--] COMMAND [ARGS...]; dash is the number of
+// arguments before "--", or -1 without it.
+func splitRunArgs(dash int, args []string) (string, []string, error) {
+	switch {
+	case len(args) == 0:
+		return "", nil, usageErrorf("run: missing NAME and COMMAND: want NAME -- COMMAND [ARGS...]")
+	case dash == 0 || dash > 1:
+		return "", nil, usageErrorf("run: want exactly one NAME before --, got %q", args[:max(dash, 0)])
+	case args[0] == "":
+		return "", nil, usageErrorf("run: NAME %q: want a non-empty name", args[0])
+	case len(args) == 1:
+		return "", nil, usageErrorf("run: missing COMMAND after NAME %q: want NAME -- COMMAND [ARGS...]", args[0])
+	}
+	return args[0], args[1:], nil
+}
+
+// options are the lock's options from the flags.
+func (f *runFlags) options() (brokerlock.Options, error) {
+	ttl, err := f.ttl.parse(brokerlock.MinTTL, brokerlock.MaxTTL,
+		fmt.Sprintf("between %v and %v", brokerlock.MinTTL, brokerlock.MaxTTL))
+	if err != nil {
+		return brokerlock.Options{}, err
+	}
+	timeout, err := f.timeout.parse(0, brokerlock.MaxTimeout, "0 (no limit) or more")
+	if err != nil {
+		return brokerlock.Options{}, err
+	}
+	if timeout == 0 {
+		timeout = -1 // brokerlock.Options: negative waits without limit
+	}
+	opts := brokerlock.Options{TTL: ttl, Timeout: timeout, KeepAlive: f.keepAlive, Label: f.label}
+	// Item checks the options without I/O: no adapter is needed yet.
+	if err := brokerlock.New(nil).Item("-", opts).Err(); err != nil {
+		return brokerlock.Options{}, usageErrorf("--label %.40q: %w", f.label, err)
+	}
+	return opts, nil
+}
+
+// runLocked acquires the lock, runs the command and releases the lock.
+func (a *app) runLocked(cmd *cobra.Command, spec runSpec) error {
+	sigs := notifySignals()
+	defer stopSignals(sigs)
+	c, err := a.connect(cmd)
+	if err != nil {
+		return err
+	}
+	defer c.close()
+	item := brokerlock.New(c.adapter).Item(spec.name, spec.opts)
+	h, sig, err := holdUnlessSignalled(cmd.Context(), item, spec.try, sigs)
+	switch {
+	case sig != nil:
+		return withCode(exitSignalBase+signalNumber(sig),
+			fmt.Errorf("got %v while waiting for lock %q: gave up", sig, spec.name))
+	case err != nil:
+		return a.acquireFailed(cmd.Context(), c, spec, err)
+	}
+	return a.runHeld(cmd.Context(), h, spec, sigs)
+}
+
+// hold takes the lock: at once or not at all with try.
+func hold(ctx context.Context, item *brokerlock.Item, try bool) (*brokerlock.Hold, error) {
+	if try {
+		return item.TryHold(ctx)
+	}
+	return item.Hold(ctx)
+}
+
+// holdUnlessSignalled is hold, given up when a signal arrives; then it
+// returns the signal (and holds nothing).
+func holdUnlessSignalled(ctx context.Context, item *brokerlock.Item, try bool, sigs <-chan os.Signal) (*brokerlock.Hold, os.Signal, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type result struct {
+		h   *brokerlock.Hold
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		h, err := hold(ctx, item, try)
+		done <- result{h, err}
+	}()
+	select {
+	case r := <-done:
+		return r.h, nil, r.err
+	case sig := <-sigs:
+		cancel()
+		if r := <-done; r.h != nil {
+			_ = release(ctx, r.h) // got it just as the signal came
+		}
+		return nil, sig, nil
+	}
+}
+
+// acquireFailed turns a failed acquisition into an exit status.
+func (a *app) acquireFailed(ctx context.Context, c *conn, spec runSpec, err error) error {
+	switch {
+	case errors.Is(err, brokerlock.ErrLocked):
+		return withCode(exitBusy, fmt.Errorf("lock %q is held by %s: not running %s (--try)",
+			spec.name, c.holderOf(ctx, spec.name), commandString(spec.command)))
+	case errors.Is(err, brokerlock.ErrTimeout):
+		return withCode(exitTimeout, fmt.Errorf("timed out after %v (--timeout) waiting for lock %q, held by %s: not running %s",
+			spec.opts.Timeout, spec.name, c.holderOf(ctx, spec.name), commandString(spec.command)))
+	case errors.Is(err, brokerlock.ErrInvalid):
+		return withCode(exitUsage, err)
+	}
+	return c.failed(fmt.Sprintf("lock %q", spec.name), err)
+}
+
+// holderOf describes lock name's holder, best effort.
+func (c *conn) holderOf(ctx context.Context, name string) string {
+	ctx, cancel := c.commandContext(ctx)
+	defer cancel()
+	info, err := c.adapter.Inspect(ctx, name)
+	if err != nil || info.Holder == nil {
+		return "someone" // released meanwhile, or etcd did not answer
+	}
+	held := ""
+	if at := info.Holder.AcquiredAt; !at.IsZero() {
+		held = ", held for " + roundAge(time.Since(at)).String()
+	}
+	return fmt.Sprintf("%s (token %d%s)", holderName(info.Holder), info.Holder.Token, held)
+}
+
+// commandString quotes the command for messages.
+func commandString(command []string) string {
+	return fmt.Sprintf("%q", strings.Join(command, " "))
+}

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/brokerlock/brokerlock/brokerlock"
+)
+
+const statusLong = `Show who holds the lock NAME and who waits for it, in queue order: identity,
+label, since when, fencing token, TTL, keep-alive, and when the lease expires.
+Prints "NAME is free" when nobody holds it. -o json prints the same for scripts.
+
+`
+
+func newStatusCmd(a *app) *cobra.Command {
+	var out outputFlag
+	cmd := &cobra.Command{
+		Use:     "status NAME",
+		Short:   "Show who holds a lock and who waits for it",
+		Long:    statusLong + exitCodesHelp(),
+		Example: "  brokerlock status nightly-report\n  brokerlock status -o json nightly-report | jq .holder.identity",
+		Args:    nameArg,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			asJSON, err := out.json()
+			if err != nil {
+				return err
+			}
+			return a.status(cmd, args[0], asJSON)
+		},
+	}
+	out.register(cmd.Flags())
+	return cmd
+}
+
+// nameArg wants exactly one non-empty NAME.
+func nameArg(cmd *cobra.Command, args []string) error {
+	if len(args) != 1 || args[0] == "" {
+		return usageErrorf("%s: want one non-empty NAME, got %q", cmd.Name(), args)
+	}
+	return nil
+}
+
+func (a *app) status(cmd *cobra.Command, name string, asJSON bool) error {
+	c, err := a.connect(cmd)
+	if err != nil {
+		return err
+	}
+	defer c.close()
+	ctx, cancel := c.commandContext(cmd.Context())
+	defer cancel()
+	info, err := c.adapter.Inspect(ctx, name)
+	if err != nil {
+		return c.failed(fmt.Sprintf("status of %q", name), err)
+	}
+	if asJSON {
+		return writeJSON(a.stdout, lockJSONOf(info))
+	}
+	printStatus(a.stdout, info, time.Now())
+	return nil
+}
+
+// printStatus writes the text form of status.
+func printStatus(w io.Writer, info brokerlock.LockInfo, now time.Time) {
+	if info.Holder == nil {
+		fmt.Fprintf(w, "%s is free\n", info.ID)
+		return
+	}
+	h := info.Holder
+	fmt.Fprintf(w, "%s is held by %s\n", info.ID, holderName(h))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	if h.Label != "" {
+		fmt.Fprintf(tw, "  label:\t%s\n", h.Label)
+	}
+	fmt.Fprintf(tw, "  since:\t%s\n", whenText(h.AcquiredAt, now))
+	fmt.Fprintf(tw, "  token:\t%d\n", h.Token)
+	fmt.Fprintf(tw, "  key:\t%s\n", h.Key)
+	fmt.Fprintf(tw, "  ttl:\t%s\n", ttlText(h))
+	fmt.Fprintf(tw, "  lease:\t%s\n", leaseText(h, now))
+	_ = tw.Flush()
+	printWaiters(w, info.Waiters, now)
+}
+
+// printWaiters writes the queue as a table, the next holder first.
+func printWaiters(w io.Writer, waiters []brokerlock.Entry, now time.Time) {
+	if len(waiters) == 0 {
+		fmt.Fprintln(w, "no waiters")
+		return
+	}
+	fmt.Fprintf(w, "%d waiting, in queue order:\n", len(waiters))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  #\tIDENTITY\tQUEUED\tTOKEN\tTTL\tLABEL")
+	for i, e := range waiters {
+		queued := "-"
+		if !e.QueuedAt.IsZero() {
+			queued = ago(e.QueuedAt, now)
+		}
+		fmt.Fprintf(tw, "  %d\t%s\t%s\t%d\t%s\t%s\n", i+1, orDash(e.Identity), queued, e.Token, shortTTL(&e), orDash(e.Label))
+	}
+	_ = tw.Flush()
+}
