@@ -105,6 +105,9 @@ func (l *lease) safeUntil() time.Time {
 // Concurrent callers share one renewal. A hold that begins within
 // hardSlack of the last renewal needs none.
 func (l *lease) trustUntil(ctx context.Context, client *clientv3.Client, t time.Time) error {
+	if !l.safeUntil().Before(t) {
+		return nil // the common case: no wait behind a renewal in flight
+	}
 	l.renewMu.Lock()
 	defer l.renewMu.Unlock()
 	if !l.safeUntil().Before(t) {
