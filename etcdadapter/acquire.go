@@ -99,6 +99,9 @@ func (q *acquisition) recordAcquired(acquired time.Time) {
 		Commit() // best effort: Inspect falls back to the queue time
 }
 
+// firstCreate reads the oldest key of a range: the holder.
+var firstCreate = clientv3.WithFirstCreate()
+
 // put creates the key if absent and reads the holder in the same txn.
 // It returns the holder's create revision.
 func (q *acquisition) put(ctx context.Context) (owner int64, err error) {
@@ -110,7 +113,7 @@ func (q *acquisition) put(ctx context.Context) (owner int64, err error) {
 	resp, err := q.a.client.Txn(ctx).
 		If(clientv3.Compare(clientv3.CreateRevision(q.key), "=", 0)).
 		Then(clientv3.OpPut(q.key, q.encodeValue(q.queued, time.Time{}), clientv3.WithLease(q.l.id)),
-			clientv3.OpGet(q.pfx, clientv3.WithFirstCreate()...)).
+			clientv3.OpGet(q.pfx, firstCreate...)).
 		Commit()
 	if err != nil {
 		return 0, q.putFailed(err)

@@ -1,7 +1,7 @@
 package etcdadapter
 
 import (
-	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -27,8 +27,10 @@ func LockPrefix(prefix, id string) string { return prefix + EscapeID(id) + "/" }
 // waiterKey names one acquisition's key: the lease in hex as etcd's Mutex
 // does, and a slot number when the lease has several keys under the lock.
 func waiterKey(lockPrefix string, lease int64, slot int) string {
-	if slot == 0 {
-		return fmt.Sprintf("%s%x", lockPrefix, lease)
+	b := make([]byte, 0, len(lockPrefix)+24)
+	b = strconv.AppendInt(append(b, lockPrefix...), lease, 16)
+	if slot != 0 {
+		b = strconv.AppendInt(append(b, '_'), int64(slot), 10)
 	}
-	return fmt.Sprintf("%s%x_%d", lockPrefix, lease, slot)
+	return string(b)
 }

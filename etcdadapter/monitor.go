@@ -24,10 +24,21 @@ const ownWatchDelay = 20 * time.Millisecond
 // arm starts watching over q once its put succeeded.
 func (q *acquisition) arm() {
 	q.mu.Lock()
-	q.watchCtx, q.stopWatch = context.WithCancel(q.a.ctx)
-	q.watchTimer = time.AfterFunc(ownWatchDelay, func() { q.a.goTracked(q.watchLoop) })
+	q.watchTimer = time.AfterFunc(ownWatchDelay, q.startWatch)
 	q.mu.Unlock()
 	q.l.join(q)
+}
+
+// startWatch starts watchLoop unless q has ended; end stops it.
+func (q *acquisition) startWatch() {
+	q.mu.Lock()
+	if q.state.Err() != nil {
+		q.mu.Unlock()
+		return
+	}
+	q.watchCtx, q.stopWatch = context.WithCancel(q.a.ctx)
+	q.mu.Unlock()
+	q.a.goTracked(q.watchLoop)
 }
 
 // end ends q's state with err and stops what watches over it; false when

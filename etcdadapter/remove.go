@@ -31,17 +31,18 @@ func (q *acquisition) remove(ctx context.Context) error {
 // outcome is unknown (it may still arrive late), the name is retired for
 // good, and retries are fenced by the key's create revision as well.
 func (q *acquisition) removeOn(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, cleanupTimeout)
-	defer cancel()
+	deadline := time.Now().Add(cleanupTimeout)
 	switch {
 	case q.rev < 0:
 		q.l.slots.put(q.slot) // the put wrote nothing
 		return nil
 	case q.rev == 0:
 		q.a.goTracked(q.sweepLatePut)
+		ctx, cancel := context.WithDeadline(ctx, deadline)
+		defer cancel()
 		return q.deleteIfPresent(ctx)
 	}
-	err := q.deleteOnce(ctx)
+	err := q.deleteOnce(ctx) // bounded by requestTimeout < cleanupTimeout
 	switch {
 	case err == nil:
 		q.l.slots.put(q.slot)
@@ -50,6 +51,8 @@ func (q *acquisition) removeOn(ctx context.Context) error {
 		q.logLeftBehind(err)
 		return err
 	}
+	ctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
 	err = q.deleteFenced(ctx, q.rev) // the slot stays retired
 	switch {
 	case err == nil:

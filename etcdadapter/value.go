@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/brokerlock/brokerlock/brokerlock"
@@ -22,15 +23,56 @@ type keyValue struct {
 }
 
 // encodeValue is the value of q's key; acquired is zero until it holds.
+// It writes what json.Marshal of keyValue would, without reflection: it
+// is on every acquisition's path.
 func (q *acquisition) encodeValue(queued, acquired time.Time) string {
-	b, err := json.Marshal(keyValue{
-		Identity: q.a.identity, Label: q.req.Label, TTLms: q.req.TTL.Milliseconds(),
-		KeepAlive: q.req.KeepAlive, Queued: queued.UTC(), Acquired: acquired.UTC(),
-	})
-	if err != nil {
-		panic(fmt.Sprintf("etcdadapter: encode key value: %v", err)) // only strings, ints, times
+	b := make([]byte, 0, 192)
+	b = append(b, '{')
+	if q.a.identity != "" {
+		b = appendJSONString(append(b, `"identity":`...), q.a.identity)
 	}
-	return string(b)
+	if q.req.Label != "" {
+		b = appendJSONString(append(appendComma(b), `"label":`...), q.req.Label)
+	}
+	if ttl := q.req.TTL.Milliseconds(); ttl != 0 {
+		b = strconv.AppendInt(append(appendComma(b), `"ttl_ms":`...), ttl, 10)
+	}
+	if q.req.KeepAlive {
+		b = append(appendComma(b), `"keepalive":true`...)
+	}
+	b = appendTime(b, `"queued":"`, queued)
+	b = appendTime(b, `"acquired":"`, acquired)
+	return string(append(b, '}'))
+}
+
+func appendComma(b []byte) []byte {
+	if len(b) > 1 {
+		return append(b, ',')
+	}
+	return b
+}
+
+// appendTime appends field (its name, colon and opening quote) and t in
+// UTC as encoding/json writes a time.Time; nothing when t is zero.
+func appendTime(b []byte, field string, t time.Time) []byte {
+	if t.IsZero() {
+		return b
+	}
+	b = append(appendComma(b), field...)
+	return append(t.UTC().AppendFormat(b, time.RFC3339Nano), '"')
+}
+
+// appendJSONString appends s as a JSON string. Printable ASCII that
+// encoding/json leaves alone is copied; anything else goes through
+// encoding/json.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			quoted, _ := json.Marshal(s) // a string always encodes
+			return append(b, quoted...)
+		}
+	}
+	return append(append(append(b, '"'), s...), '"')
 }
 
 // decodeValue fills what a key's value says into e; a value that is not
