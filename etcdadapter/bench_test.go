@@ -12,6 +12,7 @@ package etcdadapter_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -56,9 +57,19 @@ type lockerMaker func(b *testing.B, prefix string, ids []string, clients []*clie
 
 // runVariants runs scenario as sub-benchmark "brokerlock" (Items with
 // opts) and as sub-benchmark "mutex" (concurrency.Mutex).
+// With BROKERLOCK_BENCH_MUTEX_FIRST=1 "mutex" runs first: `make bench`
+// alternates the order from round to round (A B, B A, ...), so that a
+// drift within a run (etcd's history grows) favours neither.
 func runVariants(b *testing.B, opts brokerlock.Options, scenario func(*testing.B, lockerMaker)) {
-	b.Run("brokerlock", func(b *testing.B) { scenario(b, itemMaker(opts)) })
-	b.Run("mutex", func(b *testing.B) { scenario(b, makeMutexLockers) })
+	ours := func(b *testing.B) { scenario(b, itemMaker(opts)) }
+	theirs := func(b *testing.B) { scenario(b, makeMutexLockers) }
+	if os.Getenv("BROKERLOCK_BENCH_MUTEX_FIRST") == "1" {
+		b.Run("mutex", theirs)
+		b.Run("brokerlock", ours)
+		return
+	}
+	b.Run("brokerlock", ours)
+	b.Run("mutex", theirs)
 }
 
 // itemMaker makes brokerlock lockers: one adapter per client, as one
