@@ -24,7 +24,7 @@ func (a *Adapter) Acquire(ctx context.Context, id string, req brokerlock.Request
 	defer cancel()
 	defer context.AfterFunc(a.ctx, cancel)() // Close wakes the waiter
 	q, err := a.acquireOnce(ctx, id, req)
-	if errors.Is(err, errLeaseGone) {
+	if errors.Is(err, errLeaseGone) || errors.Is(err, errLeaseRetired) {
 		q, err = a.acquireOnce(ctx, id, req)
 	}
 	if err != nil {
@@ -126,12 +126,15 @@ func (q *acquisition) put(ctx context.Context) (owner int64, err error) {
 }
 
 // putFailed sorts a failed put: etcd's own refusals wrote nothing; a put
-// whose answer was lost may have been applied (rev stays 0: the key is
-// then looked for and removed, and its name never reused). A lease the
-// server no longer has dies, so the retry takes a new one.
+// whose answer was lost may have been applied, now or later (rev stays 0:
+// the key is then looked for and removed, its name never reused, and its
+// lease retired). A lease the server no longer has dies, so the retry
+// takes a new one.
 func (q *acquisition) putFailed(err error) error {
 	if !mayPass(err) {
 		q.rev = -1
+	} else {
+		q.l.retire()
 	}
 	if errors.Is(err, rpctypes.ErrLeaseNotFound) {
 		q.l.kill(fmt.Errorf("lease %x: %w", q.l.id, errLeaseGone))

@@ -25,5 +25,7 @@
 // (lease and slot) is given to a new acquisition only once a delete of it
 // was answered with nothing else outstanding, and once a delete's outcome
 // is unknown the name is retired and retries delete only at the key's own
-// create revision.
+// create revision. A put whose outcome is unknown retires its lease: it
+// is revoked once its last acquisition ends, so a put that lands late
+// cannot leave a key nobody owns.
 package etcdadapter

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
@@ -29,6 +30,7 @@ type lease struct {
 
 	renewMu sync.Mutex // serialises trustUntil's renewals
 	ka      keepAliveStream
+	retired atomic.Bool // see retire
 
 	mu       sync.Mutex
 	lastSent time.Time // send time of the newest renewal that succeeded
@@ -127,6 +129,8 @@ func (l *lease) run(ctx context.Context, client *clientv3.Client) {
 		case <-ctx.Done():
 			l.kill(brokerlock.ErrClosed)
 			return
+		case <-l.dead: // killed by an acquisition, or retired
+			return
 		case <-timer.C:
 		}
 		l.step(ctx, client)
@@ -199,6 +203,33 @@ func (l *lease) renewOnce(ctx context.Context, client *clientv3.Client) error {
 // errLeaseGone: the server no longer has the lease (expired, revoked).
 var errLeaseGone = errors.New("lease expired or was revoked")
 
+// errLeaseRetired: the lease was retired (see retire) and is revoked.
+var errLeaseRetired = errors.New("lease retired after a put whose outcome is unknown")
+
+// retire takes the lease out of use after a put on it had an unknown
+// outcome: that put may still be applied, late, by a member that got it
+// before the client gave up, and would then leave a key nobody owns on a
+// lease this adapter keeps renewing. New acquisitions get another lease;
+// this one dies (and is revoked) as soon as its last acquisition ends, so
+// a late put then fails ("lease not found"), or its key goes with the
+// lease. Until then sweepLatePut looks for the key.
+func (l *lease) retire() {
+	l.retired.Store(true)
+	l.killIfUnused()
+}
+
+// killIfUnused kills a retired lease that no acquisition uses any more.
+// An acquisition that joins in the same moment (it took the lease before
+// it was retired) loses its hold: its key goes with the lease.
+func (l *lease) killIfUnused() {
+	l.usersMu.Lock()
+	unused := len(l.users) == 0
+	l.usersMu.Unlock()
+	if unused {
+		l.kill(fmt.Errorf("lease %x: %w", l.id, errLeaseRetired))
+	}
+}
+
 // kill declares the lease dead, once, and ends every acquisition on it.
 func (l *lease) kill(err error) {
 	l.mu.Lock()
@@ -226,11 +257,15 @@ func (l *lease) join(q *acquisition) {
 	}
 }
 
-// leave forgets q, which has ended.
+// leave forgets q, which has ended; a retired lease dies with its last
+// acquisition.
 func (l *lease) leave(q *acquisition) {
 	l.usersMu.Lock()
-	defer l.usersMu.Unlock()
 	delete(l.users, q)
+	l.usersMu.Unlock()
+	if l.retired.Load() {
+		l.killIfUnused()
+	}
 }
 
 func (l *lease) usersNow() []*acquisition {

@@ -29,7 +29,7 @@ func (a *Adapter) leaseFor(ctx context.Context, secs int64) (*lease, error) {
 		if e.err != nil {
 			return nil, e.err
 		}
-		if !e.l.isDead() {
+		if !e.failed() {
 			return e.l, nil
 		}
 	}
@@ -53,11 +53,12 @@ func (a *Adapter) leaseEntry(secs int64) (*leaseEntry, error) {
 	return e, nil
 }
 
-// failed: granted with an error, or the lease has died since.
+// failed: granted with an error, or the lease has died or was retired
+// since.
 func (e *leaseEntry) failed() bool {
 	select {
 	case <-e.ready:
-		return e.err != nil || e.l.isDead()
+		return e.err != nil || e.l.isDead() || e.l.retired.Load()
 	default:
 		return false
 	}
@@ -73,10 +74,21 @@ func (a *Adapter) grant(e *leaseEntry, secs int64) {
 	close(e.ready)
 	if err == nil {
 		l.run(a.ctx, a.client)
-		if a.ctx.Err() == nil {
-			a.log.Warn("brokerlock: lease died; its holds are lost", "lease", fmt.Sprintf("%x", int64(l.id)), "cause", l.err().Error())
-		}
+		a.logLeaseEnd(l)
 		a.revokeDead(l)
+	}
+}
+
+// logLeaseEnd logs why a lease ended while the adapter lives: a retired
+// lease ends once unused, any other with the loss of its holds.
+func (a *Adapter) logLeaseEnd(l *lease) {
+	id := fmt.Sprintf("%x", int64(l.id))
+	switch {
+	case a.ctx.Err() != nil:
+	case errors.Is(l.err(), errLeaseRetired):
+		a.log.Info("brokerlock: retired lease revoked", "lease", id)
+	default:
+		a.log.Warn("brokerlock: lease died; its holds are lost", "lease", id, "cause", l.err().Error())
 	}
 }
 

@@ -60,11 +60,26 @@ func isPutTxn(req any) bool {
 }
 
 func (f *faulty) stream(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
-	if method == "/etcdserverpb.Lease/LeaseKeepAlive" && f.blockRenew.Load() {
-		<-ctx.Done()
-		return nil, ctx.Err()
+	cs, err := streamer(ctx, desc, cc, method, opts...)
+	if err != nil || method != "/etcdserverpb.Lease/LeaseKeepAlive" {
+		return cs, err
 	}
-	return streamer(ctx, desc, cc, method, opts...)
+	return blockableStream{ClientStream: cs, f: f}, nil
+}
+
+// blockableStream is a keep-alive stream whose answers hang, until the
+// stream ends, while blockRenew is set: also on a stream opened before.
+type blockableStream struct {
+	grpc.ClientStream
+	f *faulty
+}
+
+func (s blockableStream) RecvMsg(m any) error {
+	if s.f.blockRenew.Load() {
+		<-s.Context().Done()
+		return s.Context().Err()
+	}
+	return s.ClientStream.RecvMsg(m)
 }
 
 func faultyAdapter(t *testing.T, prefix string, f *faulty) *etcdadapter.Adapter {
@@ -108,8 +123,9 @@ func TestLatePutIsSwept(t *testing.T) {
 	}
 }
 
-// A put applied whose answer was lost is removed at once, and its key
-// name is never given to a later hold (so no stale delete can reach one).
+// A put applied whose answer was lost is removed at once, and neither its
+// key name nor its lease is given to a later hold (so no stale delete or
+// late put can reach one).
 func TestLostPutAnswerRetiresKey(t *testing.T) {
 	prefix := testPrefix(t)
 	f := newFaulty(0)
@@ -123,16 +139,51 @@ func TestLostPutAnswerRetiresKey(t *testing.T) {
 	if len(keys) != 1 || keys[0] != first.Key() {
 		t.Fatalf("keys after the lost answer: got %q, want only the holder's %q", keys, first.Key())
 	}
+	retired := leaseOf(t, first.Key())
 	first.Release(testCtx(t))
-	seen := map[string]bool{}
-	for range 5 {
+	for range 3 {
 		h := mustHold(t, item)
-		seen[h.Key()] = true
+		if got := leaseOf(t, h.Key()); got == retired {
+			t.Errorf("later hold %q: on the retired lease %x, want a new one", h.Key(), got)
+		}
 		h.Release(testCtx(t))
 	}
-	if len(seen) != 1 || !seen[first.Key()] {
-		t.Errorf("keys of later holds: got %v, want only the first slot's %q reused", seen, first.Key())
+}
+
+// F4: a put whose answer was lost and which lands after the sweeps could
+// leave a key nobody owns on a lease the adapter keeps renewing, blocking
+// the lock. Its lease is retired instead: later holds get another lease,
+// and the retired one is revoked once its last hold ends, so the late put
+// finds no lease and writes nothing.
+func TestLatePutOnRetiredLeaseFails(t *testing.T) {
+	prefix := testPrefix(t)
+	f := newFaulty(1500 * time.Millisecond) // lands after the first sweep (1s)
+	lock := brokerlock.New(faultyAdapter(t, prefix, f))
+	opts := brokerlock.Options{TTL: 2 * time.Second, KeepAlive: true}
+	other := mustHold(t, lock.Item("other", opts)) // keeps the lease in use
+	f.delayPut.Store(true)
+	if _, err := lock.Item("job", opts).TryHold(testCtx(t)); err == nil {
+		t.Fatal("TryHold with its answer lost: got nil error")
 	}
+	later := mustHold(t, lock.Item("later", opts))
+	if got, retired := leaseOf(t, later.Key()), leaseOf(t, other.Key()); got == retired {
+		t.Errorf("hold after the lost answer: on the retired lease %x, want a new one", got)
+	}
+	other.Release(testCtx(t)) // the retired lease's last hold
+	<-f.applied
+	if keys := keysUnder(t, etcdadapter.LockPrefix(prefix, "job")); len(keys) != 0 {
+		t.Errorf("keys of lock job once the late put was applied: got %q, want none", keys)
+	}
+	later.Release(testCtx(t))
+}
+
+func leaseOf(t *testing.T, key string) int64 {
+	t.Helper()
+	resp, err := etcd.Client().Get(testCtx(t), key)
+	if err != nil || len(resp.Kvs) == 0 {
+		t.Fatalf("get %q: %v, %d keys", key, err, len(resp.Kvs))
+	}
+	return resp.Kvs[0].Lease
 }
 
 // A hard-TTL hold's Expires never lies late: when its lease cannot be

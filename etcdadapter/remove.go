@@ -37,10 +37,13 @@ func (q *acquisition) removeOn(ctx context.Context) error {
 		q.l.slots.put(q.slot) // the put wrote nothing
 		return nil
 	case q.rev == 0:
-		q.a.goTracked(q.sweepLatePut)
 		ctx, cancel := context.WithDeadline(ctx, deadline)
 		defer cancel()
-		return q.deleteIfPresent(ctx)
+		found, err := q.deleteIfPresent(ctx)
+		if !found { // not applied yet: it may be later
+			q.a.goTracked(q.sweepLatePut)
+		}
+		return err
 	}
 	err := q.deleteOnce(ctx) // bounded by requestTimeout < cleanupTimeout
 	switch {
@@ -86,35 +89,49 @@ func (q *acquisition) deleteFenced(ctx context.Context, rev int64) error {
 
 // deleteIfPresent deletes the key if our lease holds it: a put whose
 // answer was lost may have been applied. The slot is never reused, so the
-// name is ours alone.
-func (q *acquisition) deleteIfPresent(ctx context.Context) error {
+// name is ours alone. found: the put was applied (it cannot be again).
+func (q *acquisition) deleteIfPresent(ctx context.Context) (found bool, err error) {
 	var resp *clientv3.GetResponse
-	err := attempts(ctx, requestTimeout, func(ctx context.Context) (err error) {
+	err = attempts(ctx, requestTimeout, func(ctx context.Context) (err error) {
 		resp, err = q.a.client.Get(ctx, q.key)
 		return err
 	})
 	if err != nil || len(resp.Kvs) == 0 || resp.Kvs[0].Lease != int64(q.l.id) {
-		return err
+		return false, err
 	}
-	return q.deleteFenced(ctx, resp.Kvs[0].CreateRevision)
+	return true, q.deleteFenced(ctx, resp.Kvs[0].CreateRevision)
 }
 
-// sweepDelays are when sweepLatePut looks again: a put can be applied
-// after its client gave up on it, within etcd's own request timeout
-// (about 7s with the default election timeout).
+// sweepDelays are when sweepLatePut looks again: a put is usually
+// applied, if at all, within etcd's own request timeout (about 7s with the
+// default election timeout) after it reached a member; then every
+// sweepEvery, for a put held up longer on its way.
 var sweepDelays = []time.Duration{time.Second, 4 * time.Second, 10 * time.Second}
 
-// sweepLatePut deletes the key if a put with a lost answer arrives late.
+const sweepEvery = 30 * time.Second
+
+// sweepLatePut deletes the key if a put with a lost answer arrives late,
+// for as long as its lease lives: the lease is retired, so it dies with
+// its last acquisition, and a put after that fails.
 func (q *acquisition) sweepLatePut() {
-	for _, d := range sweepDelays {
+	for i := 0; ; i++ {
+		d := sweepEvery
+		if i < len(sweepDelays) {
+			d = sweepDelays[i]
+		}
 		select {
 		case <-q.a.ctx.Done():
 			return
+		case <-q.l.dead:
+			return // a late put fails now, or went with the revoke
 		case <-time.After(d):
 		}
 		ctx, cancel := context.WithTimeout(q.a.ctx, cleanupTimeout)
-		_ = q.deleteIfPresent(ctx) // the next round, or Close, tries again
+		found, err := q.deleteIfPresent(ctx)
 		cancel()
+		if found && err == nil {
+			return // it landed and is gone; it cannot land twice
+		}
 	}
 }
 
