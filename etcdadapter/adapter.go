@@ -29,6 +29,9 @@ type Adapter struct {
 	mu     sync.Mutex
 	closed bool
 	leases map[int64]*leaseEntry // by asked TTL in seconds
+	// unrevoked: every granted lease that Close must revoke: live ones,
+	// retired ones that still have holds (no longer in leases).
+	unrevoked map[*lease]struct{}
 }
 
 var _ brokerlock.Adapter = (*Adapter)(nil)
@@ -49,7 +52,7 @@ const cleanupTimeout = 5 * time.Second
 func New(client *clientv3.Client, opts ...Option) *Adapter {
 	ctx, cancel := context.WithCancel(context.Background())
 	a := &Adapter{client: client, prefix: DefaultPrefix, identity: defaultIdentity(), log: slog.New(slog.DiscardHandler),
-		ctx: ctx, cancel: cancel, leases: map[int64]*leaseEntry{}}
+		ctx: ctx, cancel: cancel, leases: map[int64]*leaseEntry{}, unrevoked: map[*lease]struct{}{}}
 	for _, o := range opts {
 		o(a)
 	}
@@ -104,21 +107,26 @@ func (a *Adapter) markClosed() bool {
 	return first
 }
 
-// grantedLeases lists every lease whose grant has finished successfully.
+// grantedLeases lists every lease granted and not revoked yet.
 func (a *Adapter) grantedLeases() []*lease {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	var leases []*lease
-	for _, e := range a.leases {
-		select {
-		case <-e.ready:
-			if e.err == nil {
-				leases = append(leases, e.l)
-			}
-		default:
-		}
+	leases := make([]*lease, 0, len(a.unrevoked))
+	for l := range a.unrevoked {
+		leases = append(leases, l)
 	}
 	return leases
+}
+
+// trackLease records l as granted (add) or revoked (!add).
+func (a *Adapter) trackLease(l *lease, add bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if add {
+		a.unrevoked[l] = struct{}{}
+	} else {
+		delete(a.unrevoked, l)
+	}
 }
 
 func (a *Adapter) isClosed() bool {

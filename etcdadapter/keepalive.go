@@ -3,7 +3,7 @@ package etcdadapter
 import (
 	"context"
 	"errors"
-	"sync"
+	"io"
 
 	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
@@ -22,11 +22,15 @@ import (
 // member). The etcd server answers a stream's requests in order.
 type keepAliveStream struct {
 	stop context.Context // done when renewals stop for good: ends the stream
+	turn chan struct{}   // one renewal at a time: holding it is holding the fields below
 
-	mu     sync.Mutex
 	stream pb.Lease_LeaseKeepAliveClient // nil until the next renewal opens it
 	ctx    context.Context               // the stream's; nil with cancel
 	cancel context.CancelFunc            // ends the stream
+}
+
+func newKeepAliveStream(stop context.Context) keepAliveStream {
+	return keepAliveStream{stop: stop, turn: make(chan struct{}, 1)}
 }
 
 // errStreamClosed: renewals stopped for good (the lease died, or the
@@ -34,11 +38,27 @@ type keepAliveStream struct {
 var errStreamClosed = errors.New("lease renewal stopped")
 
 // renew sends one renewal of id and waits for its answer while ctx
-// allows. It returns rpctypes.ErrLeaseNotFound when the server no longer
-// has the lease.
+// allows, also while another renewal is in flight. It returns
+// rpctypes.ErrLeaseNotFound when the server no longer has the lease. A
+// stream's auth token is the one it was opened with: when the server
+// finds it expired, the renewal is sent once more on a new stream (which
+// logs in again), as clientv3 does for its own requests.
 func (s *keepAliveStream) renew(ctx context.Context, client *clientv3.Client, id clientv3.LeaseID) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	select {
+	case s.turn <- struct{}{}:
+		defer func() { <-s.turn }()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	err := s.renewOnce(ctx, client, id)
+	if errors.Is(err, rpctypes.ErrInvalidAuthToken) || errors.Is(err, rpctypes.ErrAuthOldRevision) {
+		err = s.renewOnce(ctx, client, id)
+	}
+	return err
+}
+
+// renewOnce is one renewal on the stream (s.turn held).
+func (s *keepAliveStream) renewOnce(ctx context.Context, client *clientv3.Client, id clientv3.LeaseID) error {
 	if s.stop.Err() != nil {
 		return errStreamClosed
 	}
@@ -61,7 +81,8 @@ func (s *keepAliveStream) renew(ctx context.Context, client *clientv3.Client, id
 
 // exchange opens the stream if there is none, sends one renewal and reads
 // its answer. A member without a leader refuses the stream (it could not
-// renew anyway).
+// renew anyway). A Send on a stream the server ended says only io.EOF;
+// Recv then says why.
 func (s *keepAliveStream) exchange(client *clientv3.Client, id clientv3.LeaseID) (ttl int64, err error) {
 	if s.stream == nil {
 		lc := pb.NewLeaseClient(client.ActiveConnection())
@@ -69,7 +90,7 @@ func (s *keepAliveStream) exchange(client *clientv3.Client, id clientv3.LeaseID)
 			return 0, rpctypes.Error(err)
 		}
 	}
-	if err := s.stream.Send(&pb.LeaseKeepAliveRequest{ID: int64(id)}); err != nil {
+	if err := s.stream.Send(&pb.LeaseKeepAliveRequest{ID: int64(id)}); err != nil && !errors.Is(err, io.EOF) {
 		return 0, rpctypes.Error(err)
 	}
 	resp, err := s.stream.Recv()

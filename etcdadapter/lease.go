@@ -90,7 +90,7 @@ func grantLease(ctx context.Context, client *clientv3.Client, secs int64) (*leas
 	granted := time.Duration(resp.TTL) * time.Second
 	deadCtx, markDead := context.WithCancel(context.Background())
 	return &lease{
-		id: resp.ID, granted: granted, margin: marginFor(granted), lastSent: sent, ka: keepAliveStream{stop: deadCtx},
+		id: resp.ID, granted: granted, margin: marginFor(granted), lastSent: sent, ka: newKeepAliveStream(deadCtx),
 		dead: deadCtx.Done(), deadCtx: deadCtx, markDead: markDead, users: map[*acquisition]struct{}{},
 	}, nil
 }

@@ -73,9 +73,14 @@ func (a *Adapter) grant(e *leaseEntry, secs int64) {
 	e.l, e.err = l, err
 	close(e.ready)
 	if err == nil {
+		a.trackLease(l, true)
 		l.run(a.ctx, a.client)
 		a.logLeaseEnd(l)
-		a.revokeDead(l)
+		// Close revokes what is left: a lease still alive, or one whose
+		// revoke Close cut short.
+		if a.ctx.Err() == nil && (a.revokeDead(l) || a.ctx.Err() == nil) {
+			a.trackLease(l, false)
+		}
 	}
 }
 
@@ -92,14 +97,17 @@ func (a *Adapter) logLeaseEnd(l *lease) {
 	}
 }
 
-// revokeDead revokes a lease that died while the adapter lives, best
-// effort: it takes along any key whose removal failed. (Close revokes the
-// live ones.)
-func (a *Adapter) revokeDead(l *lease) {
-	if a.ctx.Err() != nil || errors.Is(l.err(), errLeaseGone) {
-		return
+// revokeDead revokes a lease that died (or was retired) while the adapter
+// lives, best effort: it takes along any key whose removal failed, and a
+// put that lands late. It reports whether the lease is surely gone; if
+// etcd is unreachable the server expires it soon, unrenewed. (Close
+// revokes the live ones.)
+func (a *Adapter) revokeDead(l *lease) bool {
+	if errors.Is(l.err(), errLeaseGone) {
+		return true
 	}
 	ctx, cancel := context.WithTimeout(a.ctx, cleanupTimeout)
 	defer cancel()
-	_, _ = a.client.Revoke(ctx, l.id) // unreachable: the server expires it soon
+	_, err := a.client.Revoke(ctx, l.id)
+	return err == nil || errors.Is(err, errLeaseNotFound)
 }

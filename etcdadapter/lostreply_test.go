@@ -177,6 +177,28 @@ func TestLatePutOnRetiredLeaseFails(t *testing.T) {
 	later.Release(testCtx(t))
 }
 
+// Close revokes a retired lease that still has holds, like every other:
+// no key of the adapter outlives Close.
+func TestCloseRevokesRetiredLease(t *testing.T) {
+	prefix := testPrefix(t)
+	f := newFaulty(0)
+	a := faultyAdapter(t, prefix, f)
+	lock := brokerlock.New(a)
+	opts := brokerlock.Options{KeepAlive: true}
+	mustHold(t, lock.Item("other", opts)) // stays on the lease that is retired
+	f.lostPutReply.Store(true)
+	if _, err := lock.Item("job", opts).TryHold(testCtx(t)); err == nil {
+		t.Fatal("TryHold with its answer lost: got nil error")
+	}
+	mustHold(t, lock.Item("later", opts)) // on a new lease
+	if err := a.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if keys := keysUnder(t, prefix); len(keys) != 0 {
+		t.Errorf("keys after Close: got %q, want none", keys)
+	}
+}
+
 func leaseOf(t *testing.T, key string) int64 {
 	t.Helper()
 	resp, err := etcd.Client().Get(testCtx(t), key)

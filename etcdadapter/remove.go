@@ -40,7 +40,7 @@ func (q *acquisition) removeOn(ctx context.Context) error {
 		ctx, cancel := context.WithDeadline(ctx, deadline)
 		defer cancel()
 		found, err := q.deleteIfPresent(ctx)
-		if !found { // not applied yet: it may be later
+		if !found || err != nil { // not applied yet (it may be later), or not deleted
 			q.a.goTracked(q.sweepLatePut)
 		}
 		return err
