@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strings"
 	"syscall"
 	"time"
 
@@ -60,7 +61,7 @@ func (s *supervisor) forward(sig os.Signal) {
 // terminate tells of the loss, sends SIGTERM and returns when to SIGKILL.
 func (s *supervisor) terminate() <-chan time.Time {
 	fmt.Fprintf(s.app.stderr, "brokerlock: lost lock %q while the command ran (%v): sending the command SIGTERM, SIGKILL in %v\n",
-		s.spec.name, s.hold.Err(), s.spec.grace)
+		s.spec.name, strings.TrimPrefix(s.hold.Err().Error(), "brokerlock: "), s.spec.grace)
 	_ = s.child.Process.Signal(syscall.SIGTERM)
 	s.kill = time.NewTimer(s.spec.grace)
 	return s.kill.C
