@@ -15,6 +15,8 @@ import (
 	"github.com/spf13/cobra"
 	"go.etcd.io/etcd/server/v3/embed"
 	"go.uber.org/zap"
+
+	"github.com/brokerlock/brokerlock/internal/etcdlog"
 )
 
 const devLong = `Start a single-member etcd in this process for trying brokerlock locally, and
@@ -99,7 +101,7 @@ func (f *devFlags) dir() (string, func(), error) {
 
 // startDevEtcd starts the member and waits until it serves clients.
 func startDevEtcd(client url.URL, dir string, stopping *atomic.Bool) (*embed.Etcd, error) {
-	lg, err := devLogger(stopping)
+	lg, err := etcdlog.Server(zap.ErrorLevel, stopping) // errors only, quiet on stop
 	if err != nil {
 		return nil, withCode(exitUnavailable, fmt.Errorf("dev: build etcd's logger: %w", err))
 	}
