@@ -188,6 +188,22 @@ func unreachable(endpoints string, timeout time.Duration, err error) error {
 // endpointText lists the endpoints for messages.
 func (c *conn) endpointText() string { return strings.Join(c.endpoints, ",") }
 
+// request connects, makes the command's requests (do) within
+// --command-timeout, and closes; an error of do is etcd's about what.
+func (a *app) request(cmd *cobra.Command, what string, do func(context.Context, *conn) error) error {
+	c, err := a.connect(cmd)
+	if err != nil {
+		return err
+	}
+	defer c.close()
+	ctx, cancel := c.commandContext(cmd.Context())
+	defer cancel()
+	if err := do(ctx, c); err != nil {
+		return c.failed(what, err)
+	}
+	return nil
+}
+
 // commandContext bounds one command's requests by --command-timeout.
 func (c *conn) commandContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(ctx, c.commandTimeout)

@@ -67,6 +67,14 @@ func ago(t, now time.Time) string {
 	return roundAge(now.Sub(t)).String() + " ago"
 }
 
+// agoOrDash is ago, or "-" when t is unknown (zero).
+func agoOrDash(t, now time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return ago(t, now)
+}
+
 // roundAge rounds to whole seconds, to milliseconds below a second.
 func roundAge(d time.Duration) time.Duration {
 	if d < time.Second && d > -time.Second {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -46,16 +47,15 @@ func noArgs(cmd *cobra.Command, args []string) error {
 }
 
 func (a *app) list(cmd *cobra.Command, asJSON bool) error {
-	c, err := a.connect(cmd)
+	var infos []brokerlock.LockInfo
+	var prefix string
+	err := a.request(cmd, "list", func(ctx context.Context, c *conn) (err error) {
+		prefix = c.adapter.Prefix()
+		infos, err = c.adapter.List(ctx)
+		return err
+	})
 	if err != nil {
 		return err
-	}
-	defer c.close()
-	ctx, cancel := c.commandContext(cmd.Context())
-	defer cancel()
-	infos, err := c.adapter.List(ctx)
-	if err != nil {
-		return c.failed("list", err)
 	}
 	if asJSON {
 		locks := make([]lockJSON, 0, len(infos))
@@ -64,7 +64,7 @@ func (a *app) list(cmd *cobra.Command, asJSON bool) error {
 		}
 		return writeJSON(a.stdout, locks)
 	}
-	printList(a.stdout, c.adapter.Prefix(), infos, time.Now())
+	printList(a.stdout, prefix, infos, time.Now())
 	return nil
 }
 
@@ -77,11 +77,8 @@ func printList(w io.Writer, prefix string, infos []brokerlock.LockInfo, now time
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tHOLDER\tSINCE\tTOKEN\tWAITERS")
 	for _, info := range infos {
-		h, since := info.Holder, "-"
-		if !h.AcquiredAt.IsZero() {
-			since = ago(h.AcquiredAt, now)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\n", info.ID, orDash(h.Identity), since, h.Token, len(info.Waiters))
+		h := info.Holder
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\n", info.ID, orDash(h.Identity), agoOrDash(h.AcquiredAt, now), h.Token, len(info.Waiters))
 	}
 	_ = tw.Flush()
 }

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/brokerlock/brokerlock/brokerlock"
 )
 
 const releaseLong = `Release the lock NAME by deleting its holder's key, as an operator's escape
@@ -37,16 +40,13 @@ func newReleaseCmd(a *app) *cobra.Command {
 }
 
 func (a *app) forceRelease(cmd *cobra.Command, name string) error {
-	c, err := a.connect(cmd)
+	var e *brokerlock.Entry
+	err := a.request(cmd, fmt.Sprintf("release %q", name), func(ctx context.Context, c *conn) (err error) {
+		e, err = c.adapter.ForceRelease(ctx, name)
+		return err
+	})
 	if err != nil {
 		return err
-	}
-	defer c.close()
-	ctx, cancel := c.commandContext(cmd.Context())
-	defer cancel()
-	e, err := c.adapter.ForceRelease(ctx, name)
-	if err != nil {
-		return c.failed(fmt.Sprintf("release %q", name), err)
 	}
 	if e == nil {
 		fmt.Fprintf(a.stdout, "%s was free: nothing to release\n", name)

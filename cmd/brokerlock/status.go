@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -46,16 +47,13 @@ func nameArg(cmd *cobra.Command, args []string) error {
 }
 
 func (a *app) status(cmd *cobra.Command, name string, asJSON bool) error {
-	c, err := a.connect(cmd)
+	var info brokerlock.LockInfo
+	err := a.request(cmd, fmt.Sprintf("status of %q", name), func(ctx context.Context, c *conn) (err error) {
+		info, err = c.adapter.Inspect(ctx, name)
+		return err
+	})
 	if err != nil {
 		return err
-	}
-	defer c.close()
-	ctx, cancel := c.commandContext(cmd.Context())
-	defer cancel()
-	info, err := c.adapter.Inspect(ctx, name)
-	if err != nil {
-		return c.failed(fmt.Sprintf("status of %q", name), err)
 	}
 	if asJSON {
 		return writeJSON(a.stdout, lockJSONOf(info))
@@ -95,11 +93,7 @@ func printWaiters(w io.Writer, waiters []brokerlock.Entry, now time.Time) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  #\tIDENTITY\tQUEUED\tTOKEN\tTTL\tLABEL")
 	for i, e := range waiters {
-		queued := "-"
-		if !e.QueuedAt.IsZero() {
-			queued = ago(e.QueuedAt, now)
-		}
-		fmt.Fprintf(tw, "  %d\t%s\t%s\t%d\t%s\t%s\n", i+1, orDash(e.Identity), queued, e.Token, shortTTL(&e), orDash(e.Label))
+		fmt.Fprintf(tw, "  %d\t%s\t%s\t%d\t%s\t%s\n", i+1, orDash(e.Identity), agoOrDash(e.QueuedAt, now), e.Token, shortTTL(&e), orDash(e.Label))
 	}
 	_ = tw.Flush()
 }
