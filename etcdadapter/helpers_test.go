@@ -2,9 +2,6 @@ package etcdadapter_test
 
 import (
 	"context"
-	"fmt"
-	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -12,15 +9,11 @@ import (
 
 	"github.com/brokerlock/brokerlock/brokerlock"
 	"github.com/brokerlock/brokerlock/etcdadapter"
+	"github.com/brokerlock/brokerlock/internal/testutil"
 )
 
-var prefixSeq atomic.Int64
-
 // testPrefix is a key prefix no other test uses.
-func testPrefix(t *testing.T) string {
-	name := strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())
-	return fmt.Sprintf("test/%s-%d/", name, prefixSeq.Add(1))
-}
+func testPrefix(t *testing.T) string { return testutil.KeyPrefix(t, "test/") }
 
 // newAdapter is one more "process": its own client and adapter on prefix.
 func newAdapter(t *testing.T, prefix string) *etcdadapter.Adapter {

@@ -2,11 +2,8 @@ package compat_test
 
 import (
 	"context"
-	"fmt"
 	"os/exec"
 	"regexp"
-	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -61,13 +58,8 @@ func newAdapter(t *testing.T, srv *testutil.Binary, prefix string) *etcdadapter.
 	return a
 }
 
-var prefixSeq atomic.Int64
-
 // testPrefix is a key prefix no other test uses.
-func testPrefix(t *testing.T) string {
-	name := strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())
-	return fmt.Sprintf("compat/%s-%d/", name, prefixSeq.Add(1))
-}
+func testPrefix(t *testing.T) string { return testutil.KeyPrefix(t, "compat/") }
 
 // testCtx returns a context that ends after 30s or with the test.
 func testCtx(t *testing.T) context.Context {

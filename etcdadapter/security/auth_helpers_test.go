@@ -3,7 +3,6 @@ package security_test
 import (
 	"context"
 	"fmt"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -35,13 +34,10 @@ type tenant struct {
 	user, password, prefix string
 }
 
-var seq atomic.Int64
+var seq atomic.Int64 // numbers users and roles
 
 // testPrefix is a key prefix no other test uses.
-func testPrefix(t *testing.T) string {
-	name := strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())
-	return fmt.Sprintf("security/%s-%d/", name, seq.Add(1))
-}
+func testPrefix(t *testing.T) string { return testutil.KeyPrefix(t, "security/") }
 
 // newTenant makes, as root, a user and a role granting perm on prefix.
 func newTenant(t *testing.T, srv *testutil.Server, root *clientv3.Client, prefix string, perm clientv3.PermissionType) tenant {
