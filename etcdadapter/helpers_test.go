@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	clientv3 "go.etcd.io/etcd/client/v3"
-
 	"github.com/brokerlock/brokerlock/brokerlock"
 	"github.com/brokerlock/brokerlock/etcdadapter"
 	"github.com/brokerlock/brokerlock/internal/testutil"
@@ -25,15 +23,7 @@ func newAdapter(t *testing.T, prefix string) *etcdadapter.Adapter {
 // keysUnder lists every key under prefix.
 func keysUnder(t *testing.T, prefix string) []string {
 	t.Helper()
-	resp, err := etcd.Client().Get(testCtx(t), prefix, clientv3.WithPrefix(), clientv3.WithKeysOnly())
-	if err != nil {
-		t.Fatalf("get %q: %v", prefix, err)
-	}
-	keys := make([]string, 0, len(resp.Kvs))
-	for _, kv := range resp.Kvs {
-		keys = append(keys, string(kv.Key))
-	}
-	return keys
+	return testutil.KeysUnder(t, etcd.Client(), prefix)
 }
 
 // requireNoKeys fails unless nothing is left under prefix.

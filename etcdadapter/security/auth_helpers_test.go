@@ -84,15 +84,7 @@ func (tn tenant) adapter(t *testing.T, prefix string) *etcdadapter.Adapter {
 // keysUnder lists every key under prefix, as cli (root) sees them.
 func keysUnder(t *testing.T, cli *clientv3.Client, prefix string) []string {
 	t.Helper()
-	resp, err := cli.Get(testCtx(t), prefix, clientv3.WithPrefix(), clientv3.WithKeysOnly())
-	if err != nil {
-		t.Fatalf("get %q: %v", prefix, err)
-	}
-	keys := make([]string, 0, len(resp.Kvs))
-	for _, kv := range resp.Kvs {
-		keys = append(keys, string(kv.Key))
-	}
-	return keys
+	return testutil.KeysUnder(t, cli, prefix)
 }
 
 // requireNoKeys fails t unless nothing is left under prefix.
