@@ -31,6 +31,24 @@ type Adapter interface {
 	// key prefix. Errors: ctx's, the transport's, ErrClosed.
 	IsReserved(ctx context.Context, id string) (bool, error)
 
+	// Head returns lock id's head now: the key with the lowest create
+	// revision (etcd) or the first in the queue, which holds the lock or
+	// leads the election; the zero Leader when the queue is empty. Its
+	// Value is the key's value as stored. Errors: ctx's, the transport's,
+	// ErrClosed.
+	Head(ctx context.Context, id string) (Leader, error)
+
+	// WatchHead sends lock id's head as Head reports it: the current one
+	// first (the zero Leader when the queue is empty), then every change
+	// of key, token or value. A receiver that is slow may miss
+	// intermediate states but always gets the latest; it never gets an
+	// older state after a newer one, nor the same one twice in a row.
+	// Transport errors, compaction and reconnects are retried inside. The
+	// channel is closed when ctx is done or the adapter is closed, and
+	// the adapter's goroutine for it has stopped by the time Close
+	// returns.
+	WatchHead(ctx context.Context, id string) <-chan Leader
+
 	// Close releases everything this adapter still holds or waits for:
 	// each live Acquisition ends with an error wrapping both ErrLockLost
 	// and ErrClosed. It stops the adapter's goroutines and waits for them.
@@ -44,6 +62,13 @@ type Request struct {
 	KeepAlive bool          // see Options.KeepAlive
 	Try       bool          // do not wait: fail with ErrLocked when held
 	Label     string        // see Options.Label; an Inspector reports it
+
+	// Election asks for an election candidate's key: it holds exactly
+	// Value (etcd's Election layout, so that `etcdctl elect` and
+	// concurrency.Election read it) instead of the adapter's description
+	// of the request, and its Acquisition's SetValue replaces it.
+	Election bool
+	Value    string // with Election: the candidate's value
 }
 
 // Acquisition is one held lock as an Adapter sees it. Hold wraps it.
@@ -70,6 +95,12 @@ type Acquisition interface {
 	// Refresh starts the TTL again from now. Lost: an error wrapping
 	// ErrLockLost; released: ErrReleased.
 	Refresh(ctx context.Context) error
+	// SetValue replaces the value of an Election request's key, fenced:
+	// it writes only while this acquisition still holds (or waits with)
+	// its key, and writes nothing once it has ended. Lost: an error
+	// wrapping ErrLockLost; released: ErrReleased. For other requests it
+	// returns an error wrapping ErrInvalid.
+	SetValue(ctx context.Context, value string) error
 	// Release ends the acquisition and removes its key. BrokerLock calls
 	// it at most once. It returns nil, an error wrapping ErrLockLost when
 	// the acquisition had already been lost, or the transport error when

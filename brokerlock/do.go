@@ -25,9 +25,15 @@ func (it *Item) Do(ctx context.Context, fn func(ctx context.Context) error) (err
 	return fn(fctx)
 }
 
+// ender is what ends: a Hold or a Term.
+type ender interface {
+	Done() <-chan struct{}
+	Err() error
+}
+
 // cancelOnLoss returns a ctx that is cancelled with h.Err() when h ends,
 // and a stop that cancels it and waits for its goroutine.
-func cancelOnLoss(ctx context.Context, h *Hold) (context.Context, func()) {
+func cancelOnLoss(ctx context.Context, h ender) (context.Context, func()) {
 	fctx, cancel := context.WithCancelCause(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() {

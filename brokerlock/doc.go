@@ -27,4 +27,17 @@
 //
 // Nothing is left behind: a timed-out, cancelled or failed acquisition and
 // a released hold remove their key, also when the caller's ctx is done.
+//
+// The same queue carries leader election. An Election is one queue of
+// candidates whose keys hold their values (etcd's own Election layout,
+// so `etcdctl elect` and concurrency.Election take part): Campaign waits
+// until the candidate is first and returns its Term, with a fencing
+// Token, Done/Err as a Hold has them (told before the server could elect
+// the next leader when the lease cannot be renewed), Proclaim (a fenced
+// change of its value) and Resign (the next candidate leads at once).
+// Leader and Observe tell anyone who leads. Run is the loop a replicated
+// service embeds: campaign, lead while fn runs with a ctx cancelled on
+// loss, campaign again after a lost term, resign when fn returns. A term
+// can be lost like a hold, so the leader must stop when Done closes and
+// fence its writes with Token.
 package brokerlock

@@ -29,6 +29,14 @@ var (
 	// ErrReleased: Hold.Err after Release.
 	ErrReleased = errors.New("brokerlock: released")
 
+	// ErrNoLeader: Election.Leader found nobody leading the election.
+	ErrNoLeader = errors.New("brokerlock: no leader")
+
+	// ErrPermission: the backend refused the request for lack of
+	// permission or authentication (etcd: the backend's own error is
+	// wrapped too). Election.Run returns it instead of retrying.
+	ErrPermission = errors.New("brokerlock: permission denied")
+
 	// ErrClosed: the adapter was closed; returned by every call after
 	// Close, and to waiters that Close woke up.
 	ErrClosed = errors.New("brokerlock: adapter closed")

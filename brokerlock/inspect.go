@@ -18,9 +18,21 @@ type Inspector interface {
 
 // LockInfo is a snapshot of one lock.
 type LockInfo struct {
-	ID      string
-	Holder  *Entry  // nil when nobody holds the lock
+	ID     string
+	Holder *Entry // the first of Holders; nil when nobody holds the lock
+	// Holders is every current holder, oldest first: an Item, a writer or
+	// an Election's leader is the only one; Holder == &Holders[0].
+	Holders []Entry
 	Waiters []Entry // in queue order: the next holder first
+}
+
+// SetHolders sets Holders to holders and Holder to the first of them (nil
+// when there is none), so that the two always agree. Adapters call it.
+func (info *LockInfo) SetHolders(holders ...Entry) {
+	info.Holders, info.Holder = holders, nil
+	if len(holders) > 0 {
+		info.Holder = &info.Holders[0]
+	}
 }
 
 // Entry is one holder or waiter of a lock, as its key's value describes
@@ -46,6 +58,15 @@ type Entry struct {
 	// Expires is when the backend frees the key unless it is renewed or
 	// released: the lease's expiry for etcd. Zero when unknown.
 	Expires time.Time
+	// Shared: an RWLock reader.
+	Shared bool
+	// Limit: a Semaphore's holder or waiter: the limit it asked for; 0
+	// otherwise.
+	Limit int
+	// Value: an Election's leader or candidate: its value. For etcd, the
+	// value of every key that does not hold brokerlock's description of a
+	// lock (keys of `etcdctl elect` and concurrency.Election too).
+	Value string
 }
 
 // Inspect returns who holds the lock and who waits for it, from any
@@ -55,13 +76,19 @@ func (it *Item) Inspect(ctx context.Context) (LockInfo, error) {
 	if it.invalid != nil {
 		return LockInfo{}, it.invalid
 	}
-	in, ok := it.adapter.(Inspector)
+	return inspect(ctx, it.adapter, "lock", it.id)
+}
+
+// inspect asks adapter about id, naming it as what ("lock", "election")
+// in errors.
+func inspect(ctx context.Context, adapter Adapter, what, id string) (LockInfo, error) {
+	in, ok := adapter.(Inspector)
 	if !ok {
-		return LockInfo{}, fmt.Errorf("brokerlock: lock %q: inspect: adapter %T: %w", it.id, it.adapter, errors.ErrUnsupported)
+		return LockInfo{}, fmt.Errorf("brokerlock: %s %q: inspect: adapter %T: %w", what, id, adapter, errors.ErrUnsupported)
 	}
-	info, err := in.Inspect(ctx, it.id)
+	info, err := in.Inspect(ctx, id)
 	if err != nil {
-		return LockInfo{}, fmt.Errorf("brokerlock: lock %q: inspect: %w", it.id, err)
+		return LockInfo{}, fmt.Errorf("brokerlock: %s %q: inspect: %w", what, id, err)
 	}
 	return info, nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
+	"google.golang.org/grpc/codes"
 
 	"github.com/brokerlock/brokerlock/brokerlock"
 )
@@ -82,8 +83,10 @@ func (q *acquisition) enqueue(ctx context.Context) error {
 	if err := q.waitTurn(ctx); err != nil {
 		return err
 	}
-	acquired := time.Now()
-	q.a.goTracked(func() { q.recordAcquired(acquired) })
+	if !q.req.Election { // an election key holds its value, nothing else
+		acquired := time.Now()
+		q.a.goTracked(func() { q.recordAcquired(acquired) })
+	}
 	return nil
 }
 
@@ -112,7 +115,7 @@ func (q *acquisition) put(ctx context.Context) (owner int64, err error) {
 	q.queued = time.Now()
 	resp, err := q.a.client.Txn(ctx).
 		If(clientv3.Compare(clientv3.CreateRevision(q.key), "=", 0)).
-		Then(clientv3.OpPut(q.key, q.encodeValue(q.queued, time.Time{}), clientv3.WithLease(q.l.id)),
+		Then(clientv3.OpPut(q.key, q.initialValue(), clientv3.WithLease(q.l.id)),
 			clientv3.OpGet(q.pfx, firstCreate...)).
 		Commit()
 	if err != nil {
@@ -146,6 +149,16 @@ func (q *acquisition) putFailed(err error) error {
 func (a *Adapter) closedOr(err error) error {
 	if a.isClosed() {
 		return fmt.Errorf("%w (%w)", brokerlock.ErrClosed, err)
+	}
+	return denied(err)
+}
+
+// denied marks etcd's refusals for lack of permission or authentication
+// with brokerlock.ErrPermission (etcd's error stays matchable).
+func denied(err error) error {
+	switch errorCode(err) {
+	case codes.PermissionDenied, codes.Unauthenticated:
+		return fmt.Errorf("%w: %w", brokerlock.ErrPermission, err)
 	}
 	return err
 }

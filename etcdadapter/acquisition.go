@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
+	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/brokerlock/brokerlock/brokerlock"
 	"github.com/brokerlock/brokerlock/internal/holdstate"
@@ -197,3 +198,29 @@ var (
 	errTTL        = errors.New("TTL passed")
 	errNotRenewed = errors.New("lease not renewed in time (etcd unreachable?)")
 )
+
+// SetValue replaces an election candidate's value in one txn fenced by
+// the key's create revision, on the key's lease: it writes only while the
+// key is this acquisition's. A key found gone or re-created is a loss.
+func (q *acquisition) SetValue(ctx context.Context, value string) error {
+	if err := q.state.Err(); err != nil {
+		return err
+	}
+	if !q.req.Election {
+		return fmt.Errorf("etcdadapter: set value of %q: %w: not an election's key", q.key, brokerlock.ErrInvalid)
+	}
+	ctx, stop := q.boundedByHold(ctx)
+	defer stop()
+	resp, err := q.a.client.Txn(ctx).
+		If(clientv3.Compare(clientv3.CreateRevision(q.key), "=", q.rev)).
+		Then(clientv3.OpPut(q.key, value, clientv3.WithLease(q.l.id))).
+		Commit()
+	if err != nil {
+		return q.lostOr(denied(fmt.Errorf("etcdadapter: put %q: %w", q.key, err)))
+	}
+	if !resp.Succeeded {
+		q.lose(errKeyDeleted)
+		return q.state.Err()
+	}
+	return nil
+}

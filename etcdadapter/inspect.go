@@ -69,7 +69,7 @@ func lockInfo(id string, kvs []*mvccpb.KeyValue, leases map[int64]leaseInfo) bro
 			if e.AcquiredAt.IsZero() {
 				e.AcquiredAt = e.QueuedAt // it held at once, or its record is on its way
 			}
-			info.Holder = &e
+			info.SetHolders(e)
 			continue
 		}
 		e.AcquiredAt = time.Time{}

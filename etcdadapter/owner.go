@@ -2,8 +2,6 @@ package etcdadapter
 
 import (
 	clientv3 "go.etcd.io/etcd/client/v3"
-
-	"github.com/brokerlock/brokerlock/brokerlock"
 )
 
 // IsOwner is the fencing comparison for h: CreateRevision(h.Key()) ==
@@ -13,6 +11,12 @@ import (
 //
 //	resp, err := client.Txn(ctx).If(etcdadapter.IsOwner(h)).Then(clientv3.OpPut("k", "v")).Commit()
 //	// resp.Succeeded is false when h no longer held the lock.
-func IsOwner(h *brokerlock.Hold) clientv3.Cmp {
+//
+// It takes anything with Key and Token: a *brokerlock.Hold, and a
+// *brokerlock.Term, whose writes it fences by the term.
+func IsOwner(h interface {
+	Key() string
+	Token() int64
+}) clientv3.Cmp {
 	return clientv3.Compare(clientv3.CreateRevision(h.Key()), "=", h.Token())
 }

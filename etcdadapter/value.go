@@ -22,6 +22,15 @@ type keyValue struct {
 	Acquired  time.Time `json:"acquired,omitzero"`
 }
 
+// initialValue is what q's put writes: an election candidate's value, or
+// the description of a lock request.
+func (q *acquisition) initialValue() string {
+	if q.req.Election {
+		return q.req.Value
+	}
+	return q.encodeValue(q.queued, time.Time{})
+}
+
 // encodeValue is the value of q's key; acquired is zero until it holds.
 // It writes what json.Marshal of keyValue would, without reflection: it
 // is on every acquisition's path.
@@ -75,11 +84,14 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(append(append(b, '"'), s...), '"')
 }
 
-// decodeValue fills what a key's value says into e; a value that is not
-// ours (empty, another tool's) adds nothing.
+// decodeValue fills what a key's value says into e. A value that is not
+// brokerlock's description of a lock (an election's value, another tool's,
+// empty) is e.Value. Descriptions are told apart by their queue time,
+// which every lock key of brokerlock has.
 func decodeValue(v []byte, e *brokerlock.Entry) {
 	var kv keyValue
-	if len(v) == 0 || json.Unmarshal(v, &kv) != nil {
+	if len(v) == 0 || v[0] != '{' || json.Unmarshal(v, &kv) != nil || kv.Queued.IsZero() {
+		e.Value = string(v)
 		return
 	}
 	e.Identity, e.Label, e.KeepAlive = kv.Identity, kv.Label, kv.KeepAlive

@@ -33,3 +33,24 @@ func ProvideItem[T ~struct{ *brokerlock.Item }](id string, opts brokerlock.Optio
 		return T{bl.Item(id, opts)}
 	})
 }
+
+// ProvideElection provides the election name with opts as a T, a type of
+// your own that embeds *brokerlock.Election, as ProvideItem does for a
+// lock:
+//
+//	type SchedulerElection struct{ *brokerlock.Election }
+//
+//	fxlock.ProvideElection[SchedulerElection]("scheduler", brokerlock.ElectionOptions{TTL: 10 * time.Second})
+//
+// An invalid name or options fail the app before anything is constructed,
+// with an error wrapping brokerlock.ErrInvalid (Election.Err). Run the
+// election from an fx.Lifecycle hook: start Election.Run in OnStart with a
+// context that OnStop cancels, and wait for it in OnStop.
+func ProvideElection[T ~struct{ *brokerlock.Election }](name string, opts brokerlock.ElectionOptions) fx.Option {
+	if err := brokerlock.New(nil).Election(name, opts).Err(); err != nil {
+		return fx.Error(fmt.Errorf("fxlock: ProvideElection: %w", err))
+	}
+	return fx.Provide(func(bl *brokerlock.BrokerLock) T {
+		return T{bl.Election(name, opts)}
+	})
+}

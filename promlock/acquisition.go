@@ -12,9 +12,10 @@ import (
 // and its end. Key, Token, Expires, Done and Err are the wrapped ones.
 type acquisition struct {
 	brokerlock.Acquisition
-	owner *Adapter
-	id    string
-	start time.Time
+	owner    *Adapter
+	id       string
+	election bool // a term: also recorded in the election metrics
+	start    time.Time
 
 	releaseOnce sync.Once
 	releasing   chan struct{} // closed once the first Release returned
@@ -26,8 +27,8 @@ var _ brokerlock.Acquisition = (*acquisition)(nil)
 // track wraps inner and starts the watcher that records its end. After
 // Close there is no watcher: the wrapped Close ended the hold, so its end
 // is recorded at once.
-func (a *Adapter) track(id string, inner brokerlock.Acquisition) *acquisition {
-	h := &acquisition{Acquisition: inner, owner: a, id: id, start: time.Now(),
+func (a *Adapter) track(id string, election bool, inner brokerlock.Acquisition) *acquisition {
+	h := &acquisition{Acquisition: inner, owner: a, id: id, election: election, start: time.Now(),
 		releasing: make(chan struct{}), ended: make(chan struct{})}
 	if !a.goWatch(h.watch) {
 		h.recordEnd(endClosed)
@@ -51,7 +52,11 @@ func (h *acquisition) watch() {
 // recordEnd records the hold's end, classified by its Err; fallback is
 // for a nil Err (see endOf).
 func (h *acquisition) recordEnd(fallback string) {
-	h.owner.m.ended(h.id, endOf(h.Err(), fallback), time.Since(h.start))
+	end := endOf(h.Err(), fallback)
+	h.owner.m.ended(h.id, end, time.Since(h.start))
+	if h.election {
+		h.owner.m.termEnded(h.id, end)
+	}
 	close(h.ended)
 }
 

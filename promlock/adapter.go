@@ -59,15 +59,20 @@ func (a *Adapter) Unwrap() brokerlock.Adapter { return a.inner }
 
 // Acquire calls the wrapped Acquire and records its result and how long
 // it took; a successful one starts a hold, whose end is recorded when its
-// Done closes.
+// Done closes. An election's Campaign (req.Election) also counts in the
+// election metrics, by election name: a won one sets
+// brokerlock_election_leader to 1 until the term ends.
 func (a *Adapter) Acquire(ctx context.Context, id string, req brokerlock.Request) (brokerlock.Acquisition, error) {
 	start := time.Now()
 	acq, err := a.inner.Acquire(ctx, id, req)
 	a.m.acquired(id, classify(ctx, err), time.Since(start))
+	if req.Election {
+		a.m.campaigned(id, classify(ctx, err), time.Since(start))
+	}
 	if err != nil {
 		return nil, err
 	}
-	return a.track(id, acq), nil
+	return a.track(id, req.Election, acq), nil
 }
 
 // IsReserved calls the wrapped IsReserved; errors count in
@@ -94,6 +99,21 @@ func (a *Adapter) Inspect(ctx context.Context, id string) (brokerlock.LockInfo, 
 		a.m.failed("inspect", classify(ctx, err))
 	}
 	return info, err
+}
+
+// Head calls the wrapped Head; errors count in
+// brokerlock_errors_total{op="head"}.
+func (a *Adapter) Head(ctx context.Context, id string) (brokerlock.Leader, error) {
+	head, err := a.inner.Head(ctx, id)
+	if err != nil {
+		a.m.failed("head", classify(ctx, err))
+	}
+	return head, err
+}
+
+// WatchHead returns the wrapped WatchHead's channel.
+func (a *Adapter) WatchHead(ctx context.Context, id string) <-chan brokerlock.Leader {
+	return a.inner.WatchHead(ctx, id)
 }
 
 // Close closes the wrapped adapter, which ends its holds, then waits

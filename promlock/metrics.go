@@ -17,6 +17,11 @@ type metrics struct {
 	losses       *prometheus.CounterVec   // (no label but id)
 	releases     *prometheus.CounterVec   // result
 	errors       *prometheus.CounterVec   // op, kind; never id
+
+	// Elections, always by election name (elections are few and fixed).
+	leader   *prometheus.GaugeVec     // election
+	terms    *prometheus.CounterVec   // election, end
+	campaign *prometheus.HistogramVec // election, result
 }
 
 // newMetrics makes the collectors; register registers them.
@@ -45,7 +50,30 @@ func newMetrics(c config) *metrics {
 		losses:       counter("losses_total", helpLosses, labels()...),
 		releases:     counter("releases_total", helpReleases, labels("result")...),
 		errors:       counter("errors_total", helpErrors, "op", "kind"),
+		leader: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: c.namespace, Subsystem: subsystem,
+			Name: "election_leader", Help: helpLeader, ConstLabels: c.constLabels}, []string{"election"}),
+		terms:    counter("election_terms_total", helpTerms, "election", "end"),
+		campaign: histogram("election_campaign_seconds", helpCampaign, DefaultCampaignBuckets, "election", "result"),
 	}
+}
+
+// DefaultCampaignBuckets are brokerlock_election_campaign_seconds'
+// buckets: a standby may campaign for days.
+var DefaultCampaignBuckets = []float64{.001, .01, .1, 1, 10, 60, 600, 3600, 6 * 3600, 24 * 3600, 7 * 24 * 3600}
+
+// campaigned records a Campaign that returned result after wait; a won
+// one makes this process the election's leader.
+func (m *metrics) campaigned(election, result string, wait time.Duration) {
+	m.campaign.WithLabelValues(election, result).Observe(wait.Seconds())
+	if result == resultAcquired {
+		m.leader.WithLabelValues(election).Inc()
+	}
+}
+
+// termEnded records the end of a term.
+func (m *metrics) termEnded(election, end string) {
+	m.leader.WithLabelValues(election).Dec()
+	m.terms.WithLabelValues(election, end).Inc()
 }
 
 // subsystem is the part of every name after the namespace.
@@ -61,6 +89,9 @@ const (
 	helpLosses       = "Holds that ended without Release while the adapter was open: TTL passed, key deleted, " +
 		"lease expired or revoked, server out of reach."
 	helpReleases = "Releases of holds, by result: ok, lost (the hold had been lost before), error (the server could not be reached)."
+	helpLeader   = "1 while this process leads the election (as client-go's leader_election_master_status), else 0."
+	helpTerms    = "Terms this process led that ended, by end: released (resigned), lost, closed (adapter closed while leading)."
+	helpCampaign = "Time spent in Campaign, by result (acquired: elected; see brokerlock_acquisitions_total)."
 	helpErrors   = "Failed calls other than Acquire and Release, by op (is_reserved, inspect, refresh, close) " +
 		"and kind (timeout, canceled, lost, released, closed, error)."
 )

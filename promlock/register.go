@@ -21,6 +21,9 @@ func (m *metrics) register(reg prometheus.Registerer) error {
 	use(&r, &m.losses)
 	use(&r, &m.releases)
 	use(&r, &m.errors)
+	use(&r, &m.leader)
+	use(&r, &m.terms)
+	use(&r, &m.campaign)
 	if r.err != nil {
 		r.rollback()
 		return fmt.Errorf("promlock: register metrics: %w", r.err)

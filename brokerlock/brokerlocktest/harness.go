@@ -59,6 +59,9 @@ type probe struct {
 	entered chan struct{}
 }
 
+// Unwrap returns the adapter the probe wraps.
+func (p *probe) Unwrap() brokerlock.Adapter { return p.Adapter }
+
 // Acquire signals entered, then delegates. Signals beyond the buffer are
 // dropped; tests that wait for them make a few calls only.
 func (p *probe) Acquire(ctx context.Context, id string, req brokerlock.Request) (brokerlock.Acquisition, error) {

@@ -39,9 +39,9 @@ var mutants = []mutant{
 		rewrite(func(r *rewriting) {
 			r.req = func(q brokerlock.Request) brokerlock.Request { q.KeepAlive = false; return q }
 		})},
-	{"LeaksOnCancel", []string{"TimeoutLeavesNothing", "CancelLeavesNothing"},
+	{"LeaksOnCancel", []string{"TimeoutLeavesNothing", "CancelLeavesNothing", "ElectionCampaignCancel"},
 		func(a brokerlock.Adapter) brokerlock.Adapter { return leaksOnCancel{a} }},
-	{"LateDone", []string{"HardTTL", "HoldLifecycle", "Close"},
+	{"LateDone", []string{"HardTTL", "HoldLifecycle", "Close", "ElectionClose"},
 		rewrite(func(r *rewriting) { r.acq = newLateDone })},
 	{"LateExpires", []string{"HardTTL", "Refresh"},
 		rewrite(func(r *rewriting) {
@@ -51,7 +51,7 @@ var mutants = []mutant{
 		rewrite(func(r *rewriting) {
 			r.acq = func(a brokerlock.Acquisition) brokerlock.Acquisition { return refreshNoop{a} }
 		})},
-	{"ReleaseLeaks", []string{"IsReserved", "HoldLifecycle", "TryHold"},
+	{"ReleaseLeaks", []string{"IsReserved", "HoldLifecycle", "TryHold", "ElectionLeader"},
 		rewrite(func(r *rewriting) {
 			r.acq = func(a brokerlock.Acquisition) brokerlock.Acquisition { return releaseLeaks{a} }
 		})},
@@ -59,17 +59,37 @@ var mutants = []mutant{
 		rewrite(func(r *rewriting) {
 			r.acq = func(a brokerlock.Acquisition) brokerlock.Acquisition { return releaseNeedsCtx{a} }
 		})},
-	{"VagueLoss", []string{"HardTTL", "StatefulAPI", "Do", "Refresh", "Close"},
+	{"VagueLoss", []string{"HardTTL", "StatefulAPI", "Do", "Refresh", "Close", "ElectionClose", "ElectionRun"},
 		rewrite(func(r *rewriting) {
 			r.acq = func(a brokerlock.Acquisition) brokerlock.Acquisition { return vagueLoss{a} }
 		})},
-	{"CloseNoop", []string{"Close"},
+	{"CloseNoop", []string{"Close", "ElectionClose"},
 		func(a brokerlock.Adapter) brokerlock.Adapter { return closeNoop{a} }},
 	{"NeverReserved", []string{"IsReserved", "DeepkitTwoIDs", "Do", "UnusualIDs"},
 		func(a brokerlock.Adapter) brokerlock.Adapter { return neverReserved{a} }},
 	{"LossyIDs", []string{"UnusualIDs"}, rewrite(func(r *rewriting) { r.id = lossyID })},
 	{"UnescapedIDs", []string{"DeepkitTwoIDs"},
 		rewrite(func(r *rewriting) { r.id = func(id string) string { return strings.ReplaceAll(id, "%2F", "/") } })},
+	{"ElectionJumps", []string{"ElectionFIFO", "ElectionObserve", "ElectionExclusion"},
+		rewrite(func(r *rewriting) { r.acquireID = freshID(func(req brokerlock.Request) bool { return req.Election }) })},
+	{"ValueDropped", []string{"ElectionLeader", "ElectionObserve"},
+		rewrite(func(r *rewriting) {
+			r.req = func(q brokerlock.Request) brokerlock.Request { q.Value = ""; return q }
+		})},
+	{"ProclaimNoop", []string{"ElectionLeader", "ElectionObserve"},
+		rewrite(func(r *rewriting) {
+			r.acq = func(a brokerlock.Acquisition) brokerlock.Acquisition { return setValueNoop{a} }
+		})},
+	{"InspectNoValues", []string{"ElectionInspect"},
+		func(a brokerlock.Adapter) brokerlock.Adapter { return inspectNoValues{a} }},
+	{"NoHead", []string{"ElectionLeader"},
+		func(a brokerlock.Adapter) brokerlock.Adapter { return noHead{a} }},
+	{"StaleHead", []string{"ElectionObserve"},
+		func(a brokerlock.Adapter) brokerlock.Adapter { return headFeed{a, firstOnly} }},
+	{"HeadRepeats", []string{"ElectionObserve"},
+		func(a brokerlock.Adapter) brokerlock.Adapter { return headFeed{a, twice} }},
+	{"HeadIgnoresCtx", []string{"ElectionObserve"},
+		func(a brokerlock.Adapter) brokerlock.Adapter { return headIgnoresCtx{a} }},
 }
 
 // rewriting changes ids, requests or acquisitions on their way through.
@@ -106,6 +126,9 @@ func (r *rewriting) Acquire(ctx context.Context, id string, req brokerlock.Reque
 	}
 	return a, err
 }
+
+// Unwrap returns the adapter rewritten, for the suite's ForceRelease.
+func (r *rewriting) Unwrap() brokerlock.Adapter { return r.Adapter }
 
 func (r *rewriting) IsReserved(ctx context.Context, id string) (bool, error) {
 	if r.id != nil {
@@ -237,3 +260,65 @@ func newLateDone(a brokerlock.Acquisition) brokerlock.Acquisition {
 }
 
 func (l *lateDone) Done() <-chan struct{} { return l.done }
+
+type setValueNoop struct{ brokerlock.Acquisition }
+
+func (s setValueNoop) SetValue(context.Context, string) error { return s.Err() }
+
+type noHead struct{ brokerlock.Adapter }
+
+func (noHead) Head(context.Context, string) (brokerlock.Leader, error) {
+	return brokerlock.Leader{}, nil
+}
+
+type headIgnoresCtx struct{ brokerlock.Adapter }
+
+func (h headIgnoresCtx) WatchHead(ctx context.Context, id string) <-chan brokerlock.Leader {
+	return h.Adapter.WatchHead(context.WithoutCancel(ctx), id)
+}
+
+// headFeed passes the wrapped WatchHead's states through send, which
+// decides what the receiver gets.
+type headFeed struct {
+	brokerlock.Adapter
+	send func(out chan<- brokerlock.Leader, i int, l brokerlock.Leader)
+}
+
+func (h headFeed) WatchHead(ctx context.Context, id string) <-chan brokerlock.Leader {
+	in := h.Adapter.WatchHead(ctx, id)
+	out := make(chan brokerlock.Leader, 16)
+	go func() {
+		defer close(out)
+		i := 0
+		for l := range in {
+			h.send(out, i, l)
+			i++
+		}
+	}()
+	return out
+}
+
+func firstOnly(out chan<- brokerlock.Leader, i int, l brokerlock.Leader) {
+	if i == 0 {
+		out <- l
+	}
+}
+
+func twice(out chan<- brokerlock.Leader, _ int, l brokerlock.Leader) {
+	out <- l
+	out <- l
+}
+
+// inspectNoValues is an Inspector that loses the entries' values.
+type inspectNoValues struct{ brokerlock.Adapter }
+
+func (i inspectNoValues) Inspect(ctx context.Context, id string) (brokerlock.LockInfo, error) {
+	info, err := i.Adapter.(brokerlock.Inspector).Inspect(ctx, id)
+	for j := range info.Holders {
+		info.Holders[j].Value = ""
+	}
+	for j := range info.Waiters {
+		info.Waiters[j].Value = ""
+	}
+	return info, err
+}

@@ -19,6 +19,7 @@ type entry struct {
 	ttl       time.Duration
 	keepAlive bool
 	label     string
+	election  bool // Request.Election: value is the key's value
 	queued    time.Time
 	state     *holdstate.State
 
@@ -35,6 +36,7 @@ type entry struct {
 	expires  time.Time
 	timer    *time.Timer // hard TTL; nil with KeepAlive
 	gen      uint64      // which timer may still end the hold
+	value    string      // Request.Value, then what SetValue set
 }
 
 var _ brokerlock.Acquisition = (*entry)(nil)
@@ -42,7 +44,7 @@ var _ brokerlock.Acquisition = (*entry)(nil)
 func newEntry(owner *Adapter, id string, req brokerlock.Request) *entry {
 	return &entry{
 		table: owner.table, owner: owner, id: id,
-		ttl: req.TTL, keepAlive: req.KeepAlive, label: req.Label, queued: time.Now(),
+		ttl: req.TTL, keepAlive: req.KeepAlive, label: req.Label, election: req.Election, value: req.Value, queued: time.Now(),
 		state: holdstate.New(), ready: make(chan struct{}),
 	}
 }
@@ -82,6 +84,23 @@ func (e *entry) Refresh(ctx context.Context) error {
 		return fmt.Errorf("memadapter: lock %q: refresh: %w", e.id, err)
 	}
 	e.armLocked(time.Now())
+	return nil
+}
+
+// SetValue replaces an election candidate's value while it holds.
+func (e *entry) SetValue(ctx context.Context, value string) error {
+	e.table.mu.Lock()
+	defer e.table.mu.Unlock()
+	switch err := e.state.Err(); {
+	case err != nil:
+		return err
+	case !e.election:
+		return fmt.Errorf("memadapter: lock %q: set value: %w: not an election's key", e.id, brokerlock.ErrInvalid)
+	case ctx.Err() != nil:
+		return fmt.Errorf("memadapter: lock %q: set value: %w", e.id, ctx.Err())
+	}
+	e.value = value
+	e.table.notifyLocked(e.id)
 	return nil
 }
 

@@ -3,6 +3,7 @@ package memadapter
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/brokerlock/brokerlock/brokerlock"
 )
@@ -18,6 +19,9 @@ type Adapter struct {
 	// Guarded by table.mu.
 	closed  bool
 	entries map[*entry]struct{} // this handle's waiters and holds
+
+	stop     chan struct{}  // closed by Close: head watchers end
+	watchers sync.WaitGroup // one per WatchHead; Close waits for them
 }
 
 var _ brokerlock.Adapter = (*Adapter)(nil)
@@ -35,7 +39,8 @@ func newHandle(t *table) *Adapter {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.handles++
-	return &Adapter{table: t, identity: fmt.Sprintf("memadapter/%d", t.handles), entries: map[*entry]struct{}{}}
+	return &Adapter{table: t, identity: fmt.Sprintf("memadapter/%d", t.handles), entries: map[*entry]struct{}{},
+		stop: make(chan struct{})}
 }
 
 // IsReserved reports whether anyone, through any handle of the table,
@@ -81,13 +86,25 @@ func (a *Adapter) Revoke(id string) bool {
 // Close ends this handle's holds with an error wrapping both
 // brokerlock.ErrLockLost and brokerlock.ErrClosed (their locks pass on to
 // the next waiters), wakes its waiters with brokerlock.ErrClosed and stops
-// its timers. Later calls on the handle return brokerlock.ErrClosed;
-// other handles of the table carry on. Close always returns nil.
+// its timers, closes the channels of its WatchHead calls and waits for
+// their goroutines. Later calls on the handle return
+// brokerlock.ErrClosed; other handles of the table carry on. Close always
+// returns nil.
 func (a *Adapter) Close() error {
+	if a.closeLocked() {
+		close(a.stop)
+	}
+	a.watchers.Wait()
+	return nil
+}
+
+// closeLocked ends the handle's waits and holds; false when it was closed
+// already.
+func (a *Adapter) closeLocked() bool {
 	a.table.mu.Lock()
 	defer a.table.mu.Unlock()
 	if a.closed {
-		return nil
+		return false
 	}
 	a.closed = true
 	waiting, holding := a.splitLocked()
@@ -97,7 +114,7 @@ func (a *Adapter) Close() error {
 	for _, e := range holding {
 		e.endLocked(fmt.Errorf("memadapter: lock %q: %w: %w", e.id, brokerlock.ErrClosed, brokerlock.ErrLockLost))
 	}
-	return nil
+	return true
 }
 
 // splitLocked returns the handle's waiters and holds. Close rejects the

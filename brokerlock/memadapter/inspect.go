@@ -26,8 +26,7 @@ func (a *Adapter) Inspect(ctx context.Context, id string) (brokerlock.LockInfo, 
 	info := brokerlock.LockInfo{ID: id}
 	for i, e := range a.table.queues[id] {
 		if i == 0 {
-			h := e.infoLocked()
-			info.Holder = &h
+			info.SetHolders(e.infoLocked())
 			continue
 		}
 		info.Waiters = append(info.Waiters, e.infoLocked())
@@ -37,7 +36,7 @@ func (a *Adapter) Inspect(ctx context.Context, id string) (brokerlock.LockInfo, 
 
 func (e *entry) infoLocked() brokerlock.Entry {
 	info := brokerlock.Entry{Identity: e.owner.identity, Label: e.label, TTL: e.ttl,
-		KeepAlive: e.keepAlive, QueuedAt: e.queued}
+		KeepAlive: e.keepAlive, QueuedAt: e.queued, Value: e.value}
 	if e.granted {
 		info.Key, info.Token, info.AcquiredAt, info.Expires = e.key, e.token, e.acquired, e.expires
 		if e.keepAlive {

@@ -14,10 +14,39 @@ type table struct {
 	queues    map[string][]*entry // per id: the head holds, the rest wait in order
 	lastToken int64
 	handles   int // made so far, to name them
+	// watchers of each id's head: signalled on every change of its queue
+	watchers map[string]map[chan struct{}]struct{}
 }
 
 func newTable() *table {
-	return &table{queues: map[string][]*entry{}}
+	return &table{queues: map[string][]*entry{}, watchers: map[string]map[chan struct{}]struct{}{}}
+}
+
+// notifyLocked tells id's head watchers that its queue changed. A watcher
+// that has not looked yet since the last signal misses nothing: it reads
+// the head when it does.
+func (t *table) notifyLocked(id string) {
+	for sig := range t.watchers[id] {
+		select {
+		case sig <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// watchLocked adds (or, with !add, removes) a head watcher of id.
+func (t *table) watchLocked(id string, sig chan struct{}, add bool) {
+	if !add {
+		delete(t.watchers[id], sig)
+		if len(t.watchers[id]) == 0 {
+			delete(t.watchers, id)
+		}
+		return
+	}
+	if t.watchers[id] == nil {
+		t.watchers[id] = map[chan struct{}]struct{}{}
+	}
+	t.watchers[id][sig] = struct{}{}
 }
 
 // holderLocked returns the entry holding lock id, or nil.
@@ -33,6 +62,7 @@ func (t *table) enqueueLocked(e *entry) {
 	t.queues[e.id] = append(t.queues[e.id], e)
 	if len(t.queues[e.id]) == 1 {
 		t.grantLocked(e)
+		t.notifyLocked(e.id)
 	}
 }
 
@@ -45,6 +75,9 @@ func (t *table) removeLocked(e *entry) {
 		return
 	}
 	q = slices.Delete(q, i, i+1)
+	if i == 0 {
+		defer t.notifyLocked(e.id)
+	}
 	if len(q) == 0 {
 		delete(t.queues, e.id)
 		return

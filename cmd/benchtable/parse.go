@@ -8,10 +8,13 @@ import (
 	"strings"
 )
 
-// Variants are the sub-benchmark names compared.
+// Variants are the sub-benchmark names compared: brokerlock against
+// etcd's own recipe, "mutex" (concurrency.Mutex) or "election"
+// (concurrency.Election), which share one column.
 const (
-	ours   = "brokerlock"
-	theirs = "mutex"
+	ours          = "brokerlock"
+	theirs        = "mutex"
+	theirElection = "election"
 )
 
 // result is one metric of one benchmark run.
@@ -56,6 +59,9 @@ func parseLine(line string) []result {
 		return nil
 	}
 	scenario, variant := splitName(f[0])
+	if variant == theirElection {
+		variant = theirs
+	}
 	if variant != ours && variant != theirs {
 		return nil
 	}

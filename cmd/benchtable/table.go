@@ -44,7 +44,7 @@ func summarize(results []result) []*row {
 // writeTable writes rows as a Markdown table.
 func writeTable(w io.Writer, rows []*row) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "| scenario | metric | %s | %s | ratio | n |\n", ours, theirs)
+	fmt.Fprintf(&b, "| scenario | metric | %s | etcd (%s or %s) | ratio | n |\n", ours, theirs, theirElection)
 	b.WriteString("| --- | --- | ---: | ---: | ---: | ---: |\n")
 	for _, r := range rows {
 		o, okO := median(r.samples[ours])
