@@ -22,7 +22,8 @@ type entryJSON struct {
 	Token      int64     `json:"token"`
 	Identity   string    `json:"identity,omitempty"`
 	Label      string    `json:"label,omitempty"`
-	TTL        string    `json:"ttl,omitempty"` // Go duration, e.g. "1m0s"
+	Value      string    `json:"value,omitempty"` // an election's leader or candidate
+	TTL        string    `json:"ttl,omitempty"`   // Go duration, e.g. "1m0s"
 	TTLms      int64     `json:"ttl_ms,omitempty"`
 	KeepAlive  bool      `json:"keepalive"`
 	QueuedAt   time.Time `json:"queued_at,omitzero"`
@@ -43,7 +44,7 @@ func lockJSONOf(info brokerlock.LockInfo) lockJSON {
 }
 
 func entryJSONOf(e brokerlock.Entry) entryJSON {
-	j := entryJSON{Key: e.Key, Token: e.Token, Identity: e.Identity, Label: e.Label, KeepAlive: e.KeepAlive,
+	j := entryJSON{Key: e.Key, Token: e.Token, Identity: e.Identity, Label: e.Label, Value: e.Value, KeepAlive: e.KeepAlive,
 		QueuedAt: e.QueuedAt.UTC(), AcquiredAt: e.AcquiredAt.UTC(), Expires: e.Expires.UTC()}
 	if e.TTL > 0 {
 		j.TTL, j.TTLms = e.TTL.String(), e.TTL.Milliseconds()
@@ -53,6 +54,9 @@ func entryJSONOf(e brokerlock.Entry) entryJSON {
 
 // holderName is an entry's identity, or what is known of a key without one.
 func holderName(e *brokerlock.Entry) string {
+	if e.Identity == "" && e.Value != "" {
+		return fmt.Sprintf("the election candidate %q", e.Value)
+	}
 	if e.Identity == "" {
 		return "an unnamed holder (etcdctl lock or concurrency.Mutex)"
 	}

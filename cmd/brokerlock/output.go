@@ -37,3 +37,11 @@ func writeJSON(w io.Writer, v any) error {
 	}
 	return nil
 }
+
+// writeJSONLine writes v as one line of JSON.
+func writeJSONLine(w io.Writer, v any) error {
+	if err := json.NewEncoder(w).Encode(v); err != nil {
+		return withCode(exitUnavailable, fmt.Errorf("write JSON: %w", err))
+	}
+	return nil
+}

@@ -48,6 +48,6 @@ func newRootCmd(a *app) *cobra.Command {
 	root.SetErr(a.stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return withCode(exitUsage, err) })
 	a.conn.register(root.PersistentFlags())
-	root.AddCommand(newRunCmd(a), newStatusCmd(a), newListCmd(a), newReleaseCmd(a), newDevCmd(a))
+	root.AddCommand(newRunCmd(a), newElectCmd(a), newStatusCmd(a), newListCmd(a), newReleaseCmd(a), newDevCmd(a))
 	return root
 }

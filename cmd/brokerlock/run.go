@@ -58,13 +58,25 @@ type runFlags struct {
 	label     string
 }
 
-// runSpec is a validated run command line.
+// runSpec is a validated run (or elect) command line.
 type runSpec struct {
 	name    string
 	command []string
 	opts    brokerlock.Options
 	try     bool
 	grace   time.Duration
+
+	election bool                       // elect: lead election name with value
+	value    string                     // elect: the candidate's value
+	eopts    brokerlock.ElectionOptions // elect
+}
+
+// what names what the command runs under, for messages.
+func (s runSpec) what() string {
+	if s.election {
+		return fmt.Sprintf("leadership of election %q", s.name)
+	}
+	return fmt.Sprintf("lock %q", s.name)
 }
 
 func newRunCmd(a *app) *cobra.Command {
@@ -166,7 +178,7 @@ func (a *app) runLocked(cmd *cobra.Command, spec runSpec) error {
 	case err != nil:
 		return a.acquireFailed(cmd.Context(), c, spec, err)
 	}
-	return a.runHeld(cmd.Context(), h, spec, sigs)
+	return a.runHeld(cmd.Context(), heldLock(h), spec, sigs)
 }
 
 // hold takes the lock: at once or not at all with try.
@@ -180,26 +192,36 @@ func hold(ctx context.Context, item *brokerlock.Item, try bool) (*brokerlock.Hol
 // holdUnlessSignalled is hold, given up when a signal arrives; then it
 // returns the signal (and holds nothing).
 func holdUnlessSignalled(ctx context.Context, item *brokerlock.Item, try bool, sigs <-chan os.Signal) (*brokerlock.Hold, os.Signal, error) {
+	return unlessSignalled(ctx, sigs,
+		func(ctx context.Context) (*brokerlock.Hold, error) { return hold(ctx, item, try) },
+		func(ctx context.Context, h *brokerlock.Hold) { _ = release(ctx, h.Release) })
+}
+
+// unlessSignalled runs get, given up when a signal arrives: then it
+// returns the signal, and undoes what get got just as the signal came.
+func unlessSignalled[T any](ctx context.Context, sigs <-chan os.Signal,
+	get func(context.Context) (T, error), undo func(context.Context, T)) (T, os.Signal, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	type result struct {
-		h   *brokerlock.Hold
+		v   T
 		err error
 	}
 	done := make(chan result, 1)
 	go func() {
-		h, err := hold(ctx, item, try)
-		done <- result{h, err}
+		v, err := get(ctx)
+		done <- result{v, err}
 	}()
 	select {
 	case r := <-done:
-		return r.h, nil, r.err
+		return r.v, nil, r.err
 	case sig := <-sigs:
 		cancel()
-		if r := <-done; r.h != nil {
-			_ = release(ctx, r.h) // got it just as the signal came
+		var zero T
+		if r := <-done; r.err == nil {
+			undo(ctx, r.v)
 		}
-		return nil, sig, nil
+		return zero, sig, nil
 	}
 }
 

@@ -74,6 +74,9 @@ func printStatus(w io.Writer, info brokerlock.LockInfo, now time.Time) {
 	if h.Label != "" {
 		fmt.Fprintf(tw, "  label:\t%s\n", h.Label)
 	}
+	if h.Value != "" {
+		fmt.Fprintf(tw, "  value:\t%s\n", h.Value)
+	}
 	fmt.Fprintf(tw, "  since:\t%s\n", whenText(h.AcquiredAt, now))
 	fmt.Fprintf(tw, "  token:\t%d\n", h.Token)
 	fmt.Fprintf(tw, "  key:\t%s\n", h.Key)
@@ -91,9 +94,9 @@ func printWaiters(w io.Writer, waiters []brokerlock.Entry, now time.Time) {
 	}
 	fmt.Fprintf(w, "%d waiting, in queue order:\n", len(waiters))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "  #\tIDENTITY\tQUEUED\tTOKEN\tTTL\tLABEL")
+	fmt.Fprintln(tw, "  #\tIDENTITY\tQUEUED\tTOKEN\tTTL\tLABEL or VALUE")
 	for i, e := range waiters {
-		fmt.Fprintf(tw, "  %d\t%s\t%s\t%d\t%s\t%s\n", i+1, orDash(e.Identity), agoOrDash(e.QueuedAt, now), e.Token, shortTTL(&e), orDash(e.Label))
+		fmt.Fprintf(tw, "  %d\t%s\t%s\t%d\t%s\t%s\n", i+1, orDash(e.Identity), agoOrDash(e.QueuedAt, now), e.Token, shortTTL(&e), orDash(e.Label+e.Value))
 	}
 	_ = tw.Flush()
 }

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"syscall"
 	"time"
-
-	"github.com/brokerlock/brokerlock/brokerlock"
 )
 
 // supervisor watches a running command: it passes signals on, and when the
@@ -16,7 +14,7 @@ import (
 type supervisor struct {
 	app   *app
 	spec  runSpec
-	hold  *brokerlock.Hold
+	hold  held
 	child *exec.Cmd
 	sigs  <-chan os.Signal
 	kill  *time.Timer // armed once the lock is lost
@@ -60,8 +58,8 @@ func (s *supervisor) forward(sig os.Signal) {
 
 // terminate tells of the loss, sends SIGTERM and returns when to SIGKILL.
 func (s *supervisor) terminate() <-chan time.Time {
-	fmt.Fprintf(s.app.stderr, "brokerlock: lost lock %q while the command ran (%v): sending the command SIGTERM, SIGKILL in %v\n",
-		s.spec.name, strings.TrimPrefix(s.hold.Err().Error(), "brokerlock: "), s.spec.grace)
+	fmt.Fprintf(s.app.stderr, "brokerlock: lost %s while the command ran (%v): sending the command SIGTERM, SIGKILL in %v\n",
+		s.spec.what(), strings.TrimPrefix(s.hold.Err().Error(), "brokerlock: "), s.spec.grace)
 	_ = s.child.Process.Signal(syscall.SIGTERM)
 	s.kill = time.NewTimer(s.spec.grace)
 	return s.kill.C
