@@ -1,6 +1,7 @@
 // Command leader-job runs as a Deployment with several replicas, of which
-// only one at a time runs the critical job; the others wait for the lock
-// and take over when it is released (SIGTERM, rolling update) or lost.
+// only one at a time runs the critical job: the leader of an election.
+// The others campaign and take over when it resigns (SIGTERM, rolling
+// update) or loses its term.
 // See examples/kubernetes/README.md.
 //
 //	ETCD_ENDPOINTS=127.0.0.1:2379 POD_NAME=pod-0 go run ./examples/kubernetes/leader-job
@@ -43,7 +44,7 @@ func main() {
 }
 
 // run connects to etcd and runs this replica until ctx is done; it returns
-// nil then, after the job stopped and the lock was released. newJob builds
+// nil then, after the job stopped and the replica resigned. newJob builds
 // the job on the client (main passes Heartbeat; tests wrap it).
 func run(ctx context.Context, cfg config, log *slog.Logger, newJob func(*clientv3.Client) Job) error {
 	client, err := clientv3.New(cfg.Client)
@@ -54,19 +55,19 @@ func run(ctx context.Context, cfg config, log *slog.Logger, newJob func(*clientv
 	log = log.With("pod", cfg.Identity)
 	adapter := etcdadapter.New(client,
 		etcdadapter.WithPrefix(cfg.LockPrefix()),
-		etcdadapter.WithIdentity(cfg.Identity), // `brokerlock status` shows which pod holds it
+		etcdadapter.WithIdentity(cfg.Identity),
 		etcdadapter.WithLogger(log))
 	defer adapter.Close() // revokes whatever is still held; then the client closes
 	replica := &Replica{
-		Lock: brokerlock.New(adapter).Item("leader-job", lockOptions),
-		Job:  newJob(client),
-		Log:  log,
+		Election: brokerlock.New(adapter).Election("leader-job", electionOptions),
+		Value:    cfg.Identity, // `brokerlock elect --listen leader-job` shows which pod leads
+		Job:      newJob(client),
+		Log:      log,
 	}
 	return replica.Run(ctx)
 }
 
-// lockOptions: renewed while held (KeepAlive), so the lock lasts until the
-// replica releases it or stops renewing; TTL only bounds how long a pod
-// that vanished without releasing (node lost, SIGKILL) blocks the others.
-// Standbys wait without a timeout.
-var lockOptions = brokerlock.Options{TTL: 15 * time.Second, KeepAlive: true, Timeout: -1, Label: "leader-job heartbeat"}
+// electionOptions: the lease is renewed while campaigning and leading;
+// TTL only bounds how long a pod that vanished without resigning (node
+// lost, SIGKILL) blocks the others. Standbys campaign without a timeout.
+var electionOptions = brokerlock.ElectionOptions{TTL: 15 * time.Second}

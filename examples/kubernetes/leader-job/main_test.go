@@ -12,8 +12,8 @@ import (
 	"time"
 )
 
-// The program itself, as a pod runs it: it holds the lock and writes its
-// heartbeat; on SIGTERM it stops, releases the lock and exits 0 at once.
+// The program itself, as a pod runs it: it leads the election and writes its
+// heartbeat; on SIGTERM it stops, resigns and exits 0 at once.
 // The test binary runs as the program when LEADER_JOB_MAIN is set (see
 // TestMain).
 func TestProgramExitsZeroOnSIGTERM(t *testing.T) {

@@ -53,8 +53,8 @@ func TestManifests(t *testing.T) {
 	if deployment.Spec.Replicas != 3 {
 		t.Errorf("deployment: %d replicas, want 3", deployment.Spec.Replicas)
 	}
-	if grace := pod.TerminationGracePeriodSeconds; grace <= int(releaseTimeout.Seconds()) {
-		t.Errorf("deployment: terminationGracePeriodSeconds %d, want more than the %v release", grace, releaseTimeout)
+	if grace := pod.TerminationGracePeriodSeconds; grace <= int(resignTimeout.Seconds()) {
+		t.Errorf("deployment: terminationGracePeriodSeconds %d, want more than the %v resign", grace, resignTimeout)
 	}
 	pod.checkEtcdEnv(t, "deployment", secretKeys)
 	// Every variable the Deployment sets is one the program reads.

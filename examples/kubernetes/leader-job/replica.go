@@ -4,92 +4,71 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/brokerlock/brokerlock/brokerlock"
 )
 
-// Job is the critical work. It runs while h holds the lock and must return
-// promptly once ctx is done: ctx is cancelled the moment the lock is lost
-// (context.Cause wraps brokerlock.ErrLockLost) and on SIGTERM.
-type Job func(ctx context.Context, h *brokerlock.Hold) error
+// Job is the critical work. It runs while this replica leads (term t)
+// and must return promptly once ctx is done: ctx is cancelled the moment
+// the term is lost (context.Cause wraps brokerlock.ErrLockLost) and on
+// SIGTERM.
+type Job func(ctx context.Context, t *brokerlock.Term) error
 
-// Replica is one pod: it waits for Lock, runs Job while holding it, and
-// waits again when the hold ends, until its ctx is done.
+// Replica is one pod: it campaigns in Election with its Value (the pod
+// name, which `brokerlock elect --listen` shows), runs Job while it leads,
+// and campaigns again when the term ends, until its ctx is done.
 type Replica struct {
-	Lock *brokerlock.Item
-	Job  Job
-	Log  *slog.Logger
+	Election *brokerlock.Election
+	Value    string
+	Job      Job
+	Log      *slog.Logger
 }
 
 const (
-	// releaseTimeout bounds the Release on the way out; keep it well
-	// under terminationGracePeriodSeconds.
-	releaseTimeout = 5 * time.Second
-	// retryDelay is the pause after a failed wait or a failed job.
+	// resignTimeout is how long the Resign on the way out may take at
+	// most: Election.Run resigns on a context of the adapter's own,
+	// bounded to 5s. Keep terminationGracePeriodSeconds above it.
+	resignTimeout = 5 * time.Second
+	// retryDelay is the pause after a failed job.
 	retryDelay = time.Second
 )
 
 // Run returns nil when ctx is done (SIGTERM), after the job stopped and
-// the lock was released, so that the next replica takes over at once. It
-// returns an error only for what retrying cannot fix: a bad lock option
-// or a closed adapter.
+// the replica resigned, so that the next replica takes over at once. It
+// returns an error only for what retrying cannot fix: a bad option, a
+// refused permission or a closed adapter. Election.Run does the rest:
+// it campaigns again after a lost term, retries etcd being unreachable,
+// and resigns whenever the job returns.
 func (r *Replica) Run(ctx context.Context) error {
 	for ctx.Err() == nil {
-		r.Log.Info("waiting for the lock")
-		h, err := r.Lock.Hold(ctx)
+		r.Log.Info("campaigning")
+		err := r.Election.Run(ctx, r.Value, r.lead)
 		switch {
-		case err == nil:
-			if r.lead(ctx, h) != nil {
-				pause(ctx, retryDelay) // the job failed: don't spin
-			}
-		case ctx.Err() != nil: // SIGTERM while waiting
-		case errors.Is(err, brokerlock.ErrInvalid), errors.Is(err, brokerlock.ErrClosed):
+		case ctx.Err() != nil: // SIGTERM: Run resigned
+		case errors.Is(err, brokerlock.ErrInvalid), errors.Is(err, brokerlock.ErrPermission),
+			errors.Is(err, brokerlock.ErrClosed):
 			return err
-		default: // etcd unreachable, for instance
-			r.Log.Warn("cannot wait for the lock; retrying", "err", err)
-			pause(ctx, retryDelay)
+		case err != nil:
+			r.Log.Error("job failed; resigned", "err", err)
+			pause(ctx, retryDelay) // don't spin
+		default:
+			r.Log.Info("job finished; resigned")
 		}
 	}
 	return nil
 }
 
-// lead runs the job while h holds the lock, then releases it. It returns
-// the job's error if the job failed by itself.
-func (r *Replica) lead(ctx context.Context, h *brokerlock.Hold) error {
-	log := r.Log.With("token", h.Token())
-	log.Info("holding the lock: job started")
-	jobCtx, cancel := context.WithCancelCause(ctx)
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		select {
-		case <-h.Done(): // lost: stop the job now
-			cancel(h.Err())
-		case <-jobCtx.Done():
-		}
-	})
-	err := r.Job(jobCtx, h)
-	cancel(context.Canceled)
-	wg.Wait()
-
-	switch lost := h.Err(); {
-	case lost != nil:
-		log.Warn("lost the lock: job stopped; waiting for the lock again", "err", lost)
-		err = nil
+// lead runs the job during term t and says how it ended.
+func (r *Replica) lead(ctx context.Context, t *brokerlock.Term) error {
+	log := r.Log.With("token", t.Token())
+	log.Info("leading: job started")
+	err := r.Job(ctx, t)
+	switch {
+	case t.Err() != nil:
+		log.Warn("lost the term: job stopped; campaigning again", "err", t.Err())
 	case ctx.Err() != nil:
-		log.Info("terminating: job stopped; releasing the lock")
-		err = nil
-	case err != nil:
-		log.Error("job failed; releasing the lock", "err", err)
-	default:
-		log.Info("job finished; releasing the lock")
-	}
-	// ctx may be done (SIGTERM): release on a context of our own.
-	rctx, cancelRelease := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
-	defer cancelRelease()
-	if rerr := h.Release(rctx); rerr != nil && !errors.Is(rerr, brokerlock.ErrLockLost) {
-		log.Warn("release failed; the adapter keeps trying", "err", rerr)
+		log.Info("terminating: job stopped; resigning")
 	}
 	return err
 }

@@ -42,9 +42,9 @@ const (
 )
 
 // Three replicas: one runs the job, the others wait. Each SIGTERM stops
-// the running job, releases the lock, exits 0, and a standby takes over at
+// the running job, resigns, exits 0, and a standby takes over at
 // once, until the last one stops. The job never runs on two replicas at
-// once, the stopped replica's hold can no longer write, and no lock key is
+// once, the stopped replica's term can no longer write, and no election key is
 // left.
 func TestOneReplicaRunsTheJobAndHandsOverOnSIGTERM(t *testing.T) {
 	rs := startReplicas(t, 3, 20*time.Millisecond)
@@ -144,7 +144,7 @@ func TestDeletedKeyStopsTheJobAndAnotherTakesOver(t *testing.T) {
 		t.Errorf("%s's new token %d, want greater than its lost %d", first.pod, leader.hold.Token(), first.hold.Token())
 	}
 	rs.stopAll(t)
-	if logs := rs.logs[first.pod].String(); !strings.Contains(logs, "lost the lock") {
+	if logs := rs.logs[first.pod].String(); !strings.Contains(logs, "lost the term") {
 		t.Errorf("%s did not log the loss:\n%s", first.pod, logs)
 	}
 	requireNoKeys(t, rs.cfg.LockPrefix())
@@ -155,7 +155,7 @@ type event struct {
 	at    time.Time
 	pod   string
 	start bool
-	hold  *brokerlock.Hold
+	hold  *brokerlock.Term
 	cause error // stop: why the job's ctx ended (nil if it had not)
 	err   error // stop: the job's error
 }
@@ -178,7 +178,7 @@ type timeline struct {
 // observe wraps job so that its start and stop are recorded; start is
 // recorded once the job runs, stop before it returns.
 func (tl *timeline) observe(pod string, job Job) Job {
-	return func(ctx context.Context, h *brokerlock.Hold) error {
+	return func(ctx context.Context, h *brokerlock.Term) error {
 		tl.events <- event{at: time.Now(), pod: pod, start: true, hold: h}
 		err := job(ctx, h)
 		tl.events <- event{at: time.Now(), pod: pod, hold: h, cause: context.Cause(ctx), err: err}
