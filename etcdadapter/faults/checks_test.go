@@ -132,6 +132,9 @@ func (e *env) finish(res *result) {
 	e.checkExclusion(res)
 	e.checkWrites(res)
 	e.checkLiveness(res)
+	if e.obs != nil {
+		e.obs.check(e, res, e.rec.lastHeal())
+	}
 	res.failed = t.Failed()
 	if res.failed || testing.Verbose() && os.Getenv("BROKERLOCK_FAULTS_DEBUG") != "" {
 		e.logTimeline()

@@ -34,6 +34,12 @@ var scenarios = []scenario{
 	{"lease-revoked", keepAliveMode(ttl), faultLeaseRevoked},
 	{"etcd-unreachable", hardMode(ttl), faultAllUnreachable},
 	{"member-silent", keepAliveMode(ttl), faultMemberSilent},
+	// The same faults with the workers as election candidates: a term
+	// must end (Done) before the next candidate leads, and the writes
+	// fenced by the term's token are checked as the lock's are.
+	{"leader-killed", electionMode(ttl), faultLeaderKilled},
+	{"holder-cut-off", electionMode(ttl), faultHolderCutOff},
+	{"key-deleted", electionMode(ttl), faultKeyDeleted},
 }
 
 // TestFaults runs every scenario once, in its default TTL mode.
@@ -58,7 +64,11 @@ func TestSoak(t *testing.T) {
 	}
 	start := len(results)
 	for _, sc := range scenarios {
-		for _, m := range []mode{keepAliveMode(ttl), hardMode(ttl)} {
+		modes := []mode{keepAliveMode(ttl), hardMode(ttl)}
+		if sc.mode.election {
+			modes = []mode{sc.mode}
+		}
+		for _, m := range modes {
 			t.Run(sc.name+"/"+m.name, func(t *testing.T) { runScenario(t, sc, m, rounds, 3*time.Second) })
 		}
 	}

@@ -36,10 +36,13 @@ const (
 	liveSlack = 6 * time.Second
 )
 
-// mode is a TTL flavour of the lock.
+// mode is a TTL flavour of the lock, or the election.
 type mode struct {
 	name string
 	opts brokerlock.Options
+	// election: the workers campaign in an Election (TTL opts.TTL) and
+	// resign, instead of holding an Item and releasing it.
+	election bool
 	// blockBound is the longest a cut-off or dead holder can keep the
 	// others out: the lease TTL the adapter asks for (lease.go
 	// leaseSeconds) plus etcd's 500ms expiry check.
@@ -53,6 +56,14 @@ func keepAliveMode(ttl time.Duration) mode {
 		opts:       brokerlock.Options{TTL: ttl, KeepAlive: true, Timeout: holdTimeout},
 		blockBound: secs*time.Second + 500*time.Millisecond,
 	}
+}
+
+// electionMode is keepAliveMode with the workers as election candidates:
+// a term is a hold whose lease is kept alive.
+func electionMode(ttl time.Duration) mode {
+	m := keepAliveMode(ttl)
+	m.name, m.election = "election", true
+	return m
 }
 
 func hardMode(ttl time.Duration) mode {
@@ -82,6 +93,7 @@ type env struct {
 	start   time.Time
 	workers []*worker
 	rec     *recorder
+	obs     *observer // in election mode
 
 	hook atomic.Pointer[hookFunc] // run by the next worker that acquires
 
@@ -89,6 +101,7 @@ type env struct {
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup // workers and Done observers
 	stopOnce sync.Once
+	stopping atomic.Pointer[time.Time] // when stopWorkers began
 	closeErr []error
 }
 
@@ -113,6 +126,9 @@ func newEnv(t *testing.T, name string, m mode) *env {
 	for i := range nWorkers {
 		e.workers = append(e.workers, newWorker(t, e, i))
 	}
+	if m.election {
+		e.obs = startObserver(t, e)
+	}
 	return e
 }
 
@@ -134,15 +150,21 @@ func (e *env) setHook(f hookFunc) { e.hook.Store(&f) }
 // stopWorkers stops the workers and waits for them; each releases what it
 // holds.
 func (e *env) stopWorkers() {
+	e.stopping.CompareAndSwap(nil, ptr(time.Now()))
 	e.cancel()
 	e.wg.Wait()
 }
+
+func ptr[T any](v T) *T { return &v }
 
 // shutdown stops the workers, closes the adapters, the clients and the
 // proxies, in that order (a proxy's Close waits for its connections).
 func (e *env) shutdown() {
 	e.stopOnce.Do(func() {
 		e.stopWorkers()
+		if e.obs != nil {
+			e.obs.stop()
+		}
 		for _, w := range e.workers {
 			if err := w.adapter.Close(); err != nil {
 				e.closeErr = append(e.closeErr, fmt.Errorf("%s: adapter.Close: %w", w.name, err))
@@ -197,6 +219,7 @@ type worker struct {
 	client  *clientv3.Client
 	adapter *etcdadapter.Adapter
 	item    *brokerlock.Item
+	elect   *brokerlock.Election // in election mode
 	conns   connTracker
 	writes  atomic.Int64 // sequence of write ids
 }
@@ -207,7 +230,37 @@ func newWorker(t *testing.T, e *env, id int) *worker {
 	w.client, w.proxies = proxiedClient(t, e.cl.Endpoints(), &w.conns)
 	w.adapter = etcdadapter.New(w.client, etcdadapter.WithPrefix(e.prefix))
 	w.item = brokerlock.New(w.adapter).Item(lockID, e.mode.opts)
+	w.elect = brokerlock.New(w.adapter).Election(lockID, brokerlock.ElectionOptions{TTL: e.mode.opts.TTL})
 	return w
+}
+
+// tenure is what a worker holds: a lock's *brokerlock.Hold, or an
+// election's term (termTenure).
+type tenure interface {
+	Key() string
+	Token() int64
+	Done() <-chan struct{}
+	Err() error
+	Release(ctx context.Context) error
+}
+
+// termTenure is a term, released by resigning.
+type termTenure struct{ *brokerlock.Term }
+
+func (t termTenure) Release(ctx context.Context) error { return t.Resign(ctx) }
+
+// take holds the lock, or campaigns until elected, within holdTimeout.
+func (w *worker) take(ctx context.Context) (tenure, error) {
+	if !w.e.mode.election {
+		return w.item.Hold(ctx)
+	}
+	ctx, cancel := context.WithTimeout(ctx, holdTimeout)
+	defer cancel()
+	term, err := w.elect.Campaign(ctx, w.name)
+	if err != nil {
+		return nil, err
+	}
+	return termTenure{term}, nil
 }
 
 // proxiedClient starts one proxy to each endpoint and a client to the
@@ -373,7 +426,7 @@ func (w *worker) run() {
 	defer e.wg.Done()
 	for seq := 0; e.ctx.Err() == nil; seq++ {
 		start := time.Now()
-		h, err := w.item.Hold(e.ctx)
+		h, err := w.take(e.ctx)
 		if err != nil {
 			if e.ctx.Err() == nil {
 				e.rec.holdErr(w.id, start, err)

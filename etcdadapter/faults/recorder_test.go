@@ -14,7 +14,7 @@ import (
 type holdRec struct {
 	worker   int
 	seq      int
-	h        *brokerlock.Hold
+	h        tenure
 	key      string
 	token    int64
 	acquired time.Time // right after Hold returned
@@ -149,7 +149,7 @@ func newRecorder() *recorder {
 
 // acquired records a new hold and checks, at this instant, that every
 // other worker's live hold has been told it ended.
-func (r *recorder) acquired(worker, seq int, h *brokerlock.Hold) *holdRec {
+func (r *recorder) acquired(worker, seq int, h tenure) *holdRec {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	now := time.Now()
@@ -276,4 +276,17 @@ func (r *recorder) toldAfter(hr *holdRec, t time.Time) time.Duration {
 			return -1
 		}
 	}
+}
+
+// lastHeal is when the last heal (any event but a fault) happened.
+func (r *recorder) lastHeal() time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var last time.Time
+	for _, ev := range r.events {
+		if ev.kind != evFault {
+			last = ev.at
+		}
+	}
+	return last
 }
