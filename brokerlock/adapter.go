@@ -15,7 +15,9 @@ type Adapter interface {
 	// Acquire queues for lock id and returns once this call holds it. ids
 	// are non-empty (BrokerLock checks); opts are validated and defaulted.
 	//
-	// With req.Try it does not wait: when someone else holds the lock it
+	// A request holds by its admission rule: exclusive (no key ahead),
+	// Limit (fewer than Limit keys ahead) or Shared (no writer ahead).
+	// With req.Try it does not wait: when it would not hold at once it
 	// returns an error wrapping ErrLocked. Otherwise it waits in FIFO order
 	// until it holds the lock or ctx is done; then it returns an error
 	// wrapping ctx.Err(). Either way nothing of this call is left queued:
@@ -62,6 +64,15 @@ type Request struct {
 	KeepAlive bool          // see Options.KeepAlive
 	Try       bool          // do not wait: fail with ErrLocked when held
 	Label     string        // see Options.Label; an Inspector reports it
+
+	// Limit > 0 asks for a permit of a Semaphore of that limit: the key
+	// holds when fewer than Limit keys are ahead of it. Every key of the id
+	// must ask for the same limit: a different one is ErrInvalid naming
+	// both, and no key is left. 0: exclusive.
+	Limit int
+	// Shared asks for an RWLock reader: the key holds when no key ahead of
+	// it is a writer's (a key that is not a reader's is a writer's).
+	Shared bool
 
 	// Election asks for an election candidate's key: it holds exactly
 	// Value (etcd's Election layout, so that `etcdctl elect` and

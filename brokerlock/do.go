@@ -12,8 +12,13 @@ import (
 // and Do's error then includes ErrLockLost besides fn's own error. The lock
 // is released when fn returns, also when it panics (the panic goes on
 // after the release). Errors from getting the lock are Hold's.
-func (it *Item) Do(ctx context.Context, fn func(ctx context.Context) error) (err error) {
-	h, err := it.Hold(ctx)
+func (it *Item) Do(ctx context.Context, fn func(ctx context.Context) error) error {
+	return doHeld(ctx, it.Hold, fn)
+}
+
+// doHeld is Do with hold as the way to get the hold.
+func doHeld(ctx context.Context, hold func(context.Context) (*Hold, error), fn func(ctx context.Context) error) (err error) {
+	h, err := hold(ctx)
 	if err != nil {
 		return err
 	}

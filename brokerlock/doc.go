@@ -40,4 +40,10 @@
 // loss, campaign again after a lost term, resign when fn returns. A term
 // can be lost like a hold, so the leader must stop when Done closes and
 // fence its writes with Token.
+//
+// A Semaphore and an RWLock are the same queue with other admission rules:
+// a Semaphore permit holds while fewer than its limit of keys are ahead of
+// it (FIFO: a later arrival never overtakes), an RWLock reader while no
+// writer's key is ahead of it, a writer while nothing is. Their holds are
+// Holds, with a token each, and everything above applies to each of them.
 package brokerlock

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 )
 
 // Item is one named lock with its options. It is safe for concurrent use
@@ -69,34 +70,41 @@ func (it *Item) acquire(ctx context.Context, try bool) (*Hold, error) {
 	if it.invalid != nil {
 		return nil, it.invalid
 	}
-	wctx, cancel := it.withTimeout(ctx)
+	return acquireHold(ctx, it.adapter, "lock", it.id, it.opts, Request{Try: try})
+}
+
+// acquireHold asks adapter for req on id with opts' TTL, KeepAlive and
+// Label, waiting at most opts.Timeout; what names the primitive ("lock",
+// "semaphore", "rwlock") in errors.
+func acquireHold(ctx context.Context, adapter Adapter, what, id string, opts Options, req Request) (*Hold, error) {
+	wctx, cancel := withTimeout(ctx, opts.Timeout)
 	defer cancel()
-	req := Request{TTL: it.opts.TTL, KeepAlive: it.opts.KeepAlive, Try: try, Label: it.opts.Label}
-	acq, err := it.adapter.Acquire(wctx, it.id, req)
+	req.TTL, req.KeepAlive, req.Label = opts.TTL, opts.KeepAlive, opts.Label
+	acq, err := adapter.Acquire(wctx, id, req)
 	if err != nil {
-		return nil, it.acquireError(ctx, wctx, err)
+		return nil, acquireError(ctx, wctx, what, id, opts.Timeout, err)
 	}
-	return &Hold{id: it.id, acq: acq}, nil
+	return &Hold{id: id, acq: acq}, nil
 }
 
 // errTimeoutCause marks the cancellation that Options.Timeout caused.
 var errTimeoutCause = errors.New("brokerlock: Options.Timeout passed")
 
-func (it *Item) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
-	if it.opts.Timeout < 0 {
+func withTimeout(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
+	if timeout < 0 {
 		return context.WithCancel(ctx)
 	}
-	return context.WithTimeoutCause(ctx, it.opts.Timeout, errTimeoutCause)
+	return context.WithTimeoutCause(ctx, timeout, errTimeoutCause)
 }
 
-// acquireError names the lock and turns the item's own timeout into
-// ErrTimeout, whatever shape the adapter's transport gave the error.
-func (it *Item) acquireError(ctx, wctx context.Context, err error) error {
+// acquireError names what was acquired and turns the options' own timeout
+// into ErrTimeout, whatever shape the adapter's transport gave the error.
+func acquireError(ctx, wctx context.Context, what, id string, timeout time.Duration, err error) error {
 	switch {
 	case ctx.Err() == nil && errors.Is(context.Cause(wctx), errTimeoutCause):
-		return fmt.Errorf("%w: lock %q after %v (%w): %w", ErrTimeout, it.id, it.opts.Timeout, context.DeadlineExceeded, err)
+		return fmt.Errorf("%w: %s %q after %v (%w): %w", ErrTimeout, what, id, timeout, context.DeadlineExceeded, err)
 	case ctx.Err() != nil && !errors.Is(err, ctx.Err()):
-		return fmt.Errorf("brokerlock: lock %q: %w (%w)", it.id, ctx.Err(), err)
+		return fmt.Errorf("brokerlock: %s %q: %w (%w)", what, id, ctx.Err(), err)
 	}
-	return fmt.Errorf("brokerlock: lock %q: %w", it.id, err)
+	return fmt.Errorf("brokerlock: %s %q: %w", what, id, err)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"go.etcd.io/etcd/api/v3/mvccpb"
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"google.golang.org/grpc/codes"
@@ -75,12 +76,16 @@ func (q *acquisition) enqueue(ctx context.Context) error {
 	}
 	q.arm()
 	switch {
-	case owner == q.rev:
+	case owner.CreateRevision == q.rev: // the oldest key holds, whatever its kind
 		return nil
-	case q.req.Try:
-		return fmt.Errorf("%w (holder's token %d)", brokerlock.ErrLocked, owner)
+	case q.req.Limit > 0:
+		if err := q.checkLimit(owner.Key, owner.Value); err != nil {
+			return err
+		}
+	case q.req.Try && !q.req.Shared:
+		return fmt.Errorf("%w (holder's token %d)", brokerlock.ErrLocked, owner.CreateRevision)
 	}
-	if err := q.waitTurn(ctx); err != nil {
+	if err := q.waitTurn(ctx, q.req.Try); err != nil {
 		return err
 	}
 	if !q.req.Election { // an election key holds its value, nothing else
@@ -92,25 +97,31 @@ func (q *acquisition) enqueue(ctx context.Context) error {
 
 // recordAcquired adds the time the wait ended to the key's value, for
 // Inspect, in the background: the new holder does not wait for it, and
-// the put is fenced, so it never touches a key that is gone or new.
+// the put is fenced, so it never touches a key that is gone or new. For a
+// Semaphore permit the put also tells the waiter behind it that it is now
+// the first waiter (see waitTurn), so it is retried until it is answered,
+// within cleanupTimeout.
 func (q *acquisition) recordAcquired(acquired time.Time) {
 	ctx, cancel := context.WithTimeout(q.a.ctx, cleanupTimeout)
 	defer cancel()
-	_, _ = q.a.client.Txn(ctx).
-		If(clientv3.Compare(clientv3.CreateRevision(q.key), "=", q.rev)).
-		Then(clientv3.OpPut(q.key, q.encodeValue(q.queued, acquired), clientv3.WithLease(q.l.id))).
-		Commit() // best effort: Inspect falls back to the queue time
+	_ = attempts(ctx, requestTimeout, func(ctx context.Context) error {
+		_, err := q.a.client.Txn(ctx).
+			If(clientv3.Compare(clientv3.CreateRevision(q.key), "=", q.rev)).
+			Then(clientv3.OpPut(q.key, q.encodeValue(q.queued, acquired), clientv3.WithLease(q.l.id))).
+			Commit()
+		return err
+	}) // best effort: Inspect falls back to the queue time
 }
 
 // firstCreate reads the oldest key of a range: the holder.
 var firstCreate = clientv3.WithFirstCreate()
 
-// put creates the key if absent and reads the holder in the same txn.
-// It returns the holder's create revision.
-func (q *acquisition) put(ctx context.Context) (owner int64, err error) {
+// put creates the key if absent and reads the oldest key (the first
+// holder) in the same txn, and returns that key.
+func (q *acquisition) put(ctx context.Context) (owner *mvccpb.KeyValue, err error) {
 	if ctx.Err() != nil {
 		q.rev = -1 // never sent
-		return 0, ctx.Err()
+		return nil, ctx.Err()
 	}
 	q.queued = time.Now()
 	resp, err := q.a.client.Txn(ctx).
@@ -119,13 +130,13 @@ func (q *acquisition) put(ctx context.Context) (owner int64, err error) {
 			clientv3.OpGet(q.pfx, firstCreate...)).
 		Commit()
 	if err != nil {
-		return 0, q.putFailed(err)
+		return nil, q.putFailed(err)
 	}
 	if !resp.Succeeded { // a late put of ours, whose slot is retired: remove it
-		return 0, fmt.Errorf("etcdadapter: key %q exists already", q.key)
+		return nil, fmt.Errorf("etcdadapter: key %q exists already", q.key)
 	}
 	q.rev = resp.Header.Revision
-	return resp.Responses[1].GetResponseRange().Kvs[0].CreateRevision, nil
+	return resp.Responses[1].GetResponseRange().Kvs[0], nil
 }
 
 // putFailed sorts a failed put: etcd's own refusals wrote nothing; a put

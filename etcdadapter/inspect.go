@@ -57,25 +57,44 @@ func (a *Adapter) List(ctx context.Context) ([]brokerlock.LockInfo, error) {
 	return infos, nil
 }
 
-// lockInfo orders a lock's keys by create revision: the oldest holds.
+// lockInfo orders a lock's keys by create revision and sorts them into
+// holders and waiters by each key's admission rule (see waitTurn).
 func lockInfo(id string, kvs []*mvccpb.KeyValue, leases map[int64]leaseInfo) brokerlock.LockInfo {
 	kvs = slices.SortedFunc(slices.Values(kvs), func(x, y *mvccpb.KeyValue) int {
 		return cmp.Compare(x.CreateRevision, y.CreateRevision)
 	})
-	info := brokerlock.LockInfo{ID: id}
+	entries := make([]brokerlock.Entry, len(kvs))
 	for i, kv := range kvs {
-		e := entryOf(kv, leases[kv.Lease])
-		if i == 0 {
-			if e.AcquiredAt.IsZero() {
-				e.AcquiredAt = e.QueuedAt // it held at once, or its record is on its way
-			}
-			info.SetHolders(e)
+		entries[i] = entryOf(kv, leases[kv.Lease])
+	}
+	info := brokerlock.LockInfo{ID: id}
+	var holders []brokerlock.Entry
+	for i, e := range entries {
+		if !holds(entries, i) {
+			e.AcquiredAt = time.Time{}
+			info.Waiters = append(info.Waiters, e)
 			continue
 		}
-		e.AcquiredAt = time.Time{}
-		info.Waiters = append(info.Waiters, e)
+		if e.AcquiredAt.IsZero() {
+			e.AcquiredAt = e.QueuedAt // it held at once, or its record is on its way
+		}
+		holders = append(holders, e)
 	}
+	info.SetHolders(holders...)
 	return info
+}
+
+// holds applies the admission rules to the i-th oldest key: a Semaphore
+// permit holds with fewer than its limit ahead, a reader with no writer
+// ahead, anything else at the head.
+func holds(entries []brokerlock.Entry, i int) bool {
+	switch e := entries[i]; {
+	case e.Limit > 0:
+		return i < e.Limit
+	case e.Shared:
+		return !slices.ContainsFunc(entries[:i], func(x brokerlock.Entry) bool { return !x.Shared })
+	}
+	return i == 0
 }
 
 func entryOf(kv *mvccpb.KeyValue, l leaseInfo) brokerlock.Entry {

@@ -74,3 +74,47 @@ func TestMutexWaitsForUs(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// An RWLock's readers treat a concurrency.Mutex on prefix+id as a writer,
+// and the Mutex waits for them.
+func TestRWLockReadersAndMutex(t *testing.T) {
+	prefix := testPrefix(t)
+	ctx := testCtx(t)
+	session, err := concurrency.NewSession(etcd.NewClient(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer session.Close()
+	mutex := concurrency.NewMutex(session, prefix+"snapshot")
+	rw := brokerlock.New(newAdapter(t, prefix)).RWLock("snapshot", brokerlock.Options{})
+	if err := mutex.Lock(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rw.TryRHold(ctx); !errors.Is(err, brokerlock.ErrLocked) {
+		t.Errorf("TryRHold while a Mutex holds: got %v, want ErrLocked", err)
+	}
+	if err := mutex.Unlock(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r1, err := rw.RHold(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2, err := rw.TryRHold(ctx)
+	if err != nil {
+		t.Fatalf("a second reader: got %v, want to hold with the first", err)
+	}
+	if err := mutex.TryLock(ctx); !errors.Is(err, concurrency.ErrLocked) {
+		t.Errorf("Mutex.TryLock while readers hold: got %v, want concurrency.ErrLocked", err)
+	}
+	for _, r := range []*brokerlock.Hold{r1, r2} {
+		if err := r.Release(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := mutex.TryLock(ctx); err != nil {
+		t.Errorf("Mutex.TryLock after the readers released: got %v, want nil", err)
+	}
+	_ = mutex.Unlock(ctx)
+	requireNoKeys(t, prefix)
+}

@@ -18,6 +18,8 @@ type keyValue struct {
 	Label     string    `json:"label,omitempty"`
 	TTLms     int64     `json:"ttl_ms,omitempty"`
 	KeepAlive bool      `json:"keepalive,omitempty"`
+	Limit     int       `json:"limit,omitempty"`  // a Semaphore's permit
+	Shared    bool      `json:"shared,omitempty"` // an RWLock reader
 	Queued    time.Time `json:"queued,omitzero"`
 	Acquired  time.Time `json:"acquired,omitzero"`
 }
@@ -48,6 +50,12 @@ func (q *acquisition) encodeValue(queued, acquired time.Time) string {
 	}
 	if q.req.KeepAlive {
 		b = append(appendComma(b), `"keepalive":true`...)
+	}
+	if q.req.Limit > 0 {
+		b = strconv.AppendInt(append(appendComma(b), `"limit":`...), int64(q.req.Limit), 10)
+	}
+	if q.req.Shared {
+		b = append(appendComma(b), `"shared":true`...)
 	}
 	b = appendTime(b, `"queued":"`, queued)
 	b = appendTime(b, `"acquired":"`, acquired)
@@ -94,7 +102,7 @@ func decodeValue(v []byte, e *brokerlock.Entry) {
 		e.Value = string(v)
 		return
 	}
-	e.Identity, e.Label, e.KeepAlive = kv.Identity, kv.Label, kv.KeepAlive
+	e.Identity, e.Label, e.KeepAlive, e.Limit, e.Shared = kv.Identity, kv.Label, kv.KeepAlive, kv.Limit, kv.Shared
 	e.TTL = time.Duration(kv.TTLms) * time.Millisecond
 	e.QueuedAt, e.AcquiredAt = kv.Queued, kv.Acquired
 }

@@ -9,58 +9,166 @@ import (
 	"github.com/brokerlock/brokerlock/brokerlock"
 )
 
-// waitTurn waits until no key under the lock's prefix is older than ours.
-// It watches only the predecessor, from the current revision (a watch
-// from an older revision would wait for etcd's catch-up loop), and reads
-// again after the watch starts, so a delete between read and watch is not
-// missed. A handoff costs one watch event and one read.
-func (q *acquisition) waitTurn(ctx context.Context) error {
-	var w predecessorWatch
+// waitTurn waits until the acquisition's admission rule lets it hold: no
+// key older than its own (a lock, a writer, an election candidate), fewer
+// than Limit older keys (a Semaphore permit), or no older writer's key (an
+// RWLock reader). It reads what blocks it, watches only that, from the
+// current revision (a watch from an older revision would wait for etcd's
+// catch-up loop), and reads again after the watch starts, so a change
+// between read and watch is not missed. With try it fails with ErrLocked
+// instead of waiting.
+//
+// What a waiter watches, so that a release wakes O(1) waiters:
+//   - exclusive: the key just before its own, for its delete;
+//   - Semaphore, Limit keys ahead (the first waiter): the lock's prefix,
+//     for deletes (any holder's release admits it);
+//   - Semaphore, more keys ahead: the key just before its own, for its
+//     delete or its put: a waiter that is admitted writes its key
+//     (recordAcquired), which makes the one behind it the first waiter.
+//     If that put is lost (etcd unreachable for cleanupTimeout), the one
+//     behind learns that it is first only when the key ahead of it goes:
+//     a delay, never a wrong count;
+//   - RWLock reader: the nearest writer's key ahead, for its delete.
+func (q *acquisition) waitTurn(ctx context.Context, try bool) error {
+	var w keyWatch
 	defer w.stop()
 	for {
-		pred, err := q.predecessor(ctx)
-		if err != nil || pred == "" {
+		target, err := q.blocker(ctx)
+		switch {
+		case err != nil || target.key == "":
 			return err
-		}
-		if pred != w.key {
-			if err := w.start(ctx, q.a.client, pred); err != nil {
+		case try:
+			return fmt.Errorf("%w (blocked by %s)", brokerlock.ErrLocked, target.key)
+		case target != w.target:
+			if err := w.start(ctx, q.a.client, target); err != nil {
 				return err
 			}
 			continue
 		}
-		if err := q.awaitDelete(ctx, &w); err != nil {
+		if err := q.awaitChange(ctx, &w); err != nil {
 			return err
 		}
 	}
 }
 
-// predecessor returns the key just older than ours, "" if ours is the
-// oldest, and ErrLockLost if ours is gone.
-func (q *acquisition) predecessor(ctx context.Context) (string, error) {
+// watchTarget is what a waiter watches: one key, or the lock's prefix,
+// for deletes (and puts, with puts).
+type watchTarget struct {
+	key    string // "" when nothing blocks
+	prefix bool
+	puts   bool
+}
+
+// blocker returns what keeps the acquisition from holding now; the zero
+// target when nothing does. It fails with ErrLockLost if its key is gone.
+func (q *acquisition) blocker(ctx context.Context) (watchTarget, error) {
+	switch {
+	case q.req.Limit > 0:
+		return q.permitBlocker(ctx)
+	case q.req.Shared:
+		return q.readerBlocker(ctx)
+	}
+	pred, err := q.predecessor(ctx)
+	return watchTarget{key: pred}, err
+}
+
+// ahead reads, in one txn, ops about the keys ahead of q's, and q's own
+// key; a key that is gone or re-created is a loss.
+func (q *acquisition) ahead(ctx context.Context, ops ...clientv3.Op) ([]*clientv3.TxnResponse, error) {
 	var resp *clientv3.TxnResponse
 	err := attempts(ctx, requestTimeout, func(ctx context.Context) (err error) {
-		resp, err = q.a.client.Txn(ctx).Then(
-			clientv3.OpGet(q.pfx, append(clientv3.WithLastCreate(), clientv3.WithMaxCreateRev(q.rev-1))...),
-			clientv3.OpGet(q.key, clientv3.WithKeysOnly())).Commit()
+		resp, err = q.a.client.Txn(ctx).Then(append(ops, clientv3.OpGet(q.key, clientv3.WithKeysOnly()))...).Commit()
 		return err
 	})
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	own := resp.Responses[1].GetResponseRange().Kvs
+	own := resp.Responses[len(ops)].GetResponseRange().Kvs
 	if len(own) == 0 || own[0].CreateRevision != q.rev {
 		q.lose(errKeyDeleted)
-		return "", q.state.Err()
+		return nil, q.state.Err()
 	}
-	if kvs := resp.Responses[0].GetResponseRange().Kvs; len(kvs) > 0 {
+	return []*clientv3.TxnResponse{resp}, nil
+}
+
+// olderThan limits a read of the lock's prefix to keys older than q's.
+func (q *acquisition) olderThan() clientv3.OpOption { return clientv3.WithMaxCreateRev(q.rev - 1) }
+
+// predecessor returns the key just older than ours, "" if ours is the
+// oldest, and ErrLockLost if ours is gone.
+func (q *acquisition) predecessor(ctx context.Context) (string, error) {
+	resp, err := q.ahead(ctx, clientv3.OpGet(q.pfx, append(clientv3.WithLastCreate(), q.olderThan())...))
+	if err != nil {
+		return "", err
+	}
+	if kvs := resp[0].Responses[0].GetResponseRange().Kvs; len(kvs) > 0 {
 		return string(kvs[0].Key), nil
 	}
 	return "", nil
 }
 
-// awaitDelete waits for an event on the predecessor's watch; the caller
-// reads again to see what it meant.
-func (q *acquisition) awaitDelete(ctx context.Context, w *predecessorWatch) error {
+// permitBlocker: a Semaphore permit holds with fewer than Limit keys
+// ahead. The key just ahead must ask for the same limit. (etcd's Count
+// ignores the create-revision filter, so the keys ahead are read, at most
+// Limit+1 of them.)
+func (q *acquisition) permitBlocker(ctx context.Context) (watchTarget, error) {
+	resp, err := q.ahead(ctx,
+		clientv3.OpGet(q.pfx, clientv3.WithPrefix(), clientv3.WithKeysOnly(), q.olderThan(),
+			clientv3.WithSort(clientv3.SortByCreateRevision, clientv3.SortAscend), clientv3.WithLimit(int64(q.req.Limit)+1)),
+		clientv3.OpGet(q.pfx, append(clientv3.WithLastCreate(), q.olderThan())...))
+	if err != nil {
+		return watchTarget{}, err
+	}
+	count := int64(len(resp[0].Responses[0].GetResponseRange().Kvs))
+	pred := resp[0].Responses[1].GetResponseRange().Kvs
+	switch {
+	case count < int64(q.req.Limit):
+		return watchTarget{}, nil
+	case len(pred) == 0: // released meanwhile: read again
+		return watchTarget{key: q.pfx, prefix: true}, nil
+	}
+	if err := q.checkLimit(pred[0].Key, pred[0].Value); err != nil {
+		return watchTarget{}, err
+	}
+	if count == int64(q.req.Limit) {
+		return watchTarget{key: q.pfx, prefix: true}, nil
+	}
+	return watchTarget{key: string(pred[0].Key), puts: true}, nil
+}
+
+// checkLimit fails when the key at key, a Semaphore's holder or waiter,
+// asks for another limit than q.
+func (q *acquisition) checkLimit(key, value []byte) error {
+	var e brokerlock.Entry
+	decodeValue(value, &e)
+	if e.Limit > 0 && e.Limit != q.req.Limit {
+		return fmt.Errorf("%w: Semaphore limit %d, but %s holds or waits with limit %d",
+			brokerlock.ErrInvalid, q.req.Limit, key, e.Limit)
+	}
+	return nil
+}
+
+// readerBlocker: an RWLock reader holds when no key ahead is a writer's
+// (any key that is not a reader's); it waits on the nearest writer.
+func (q *acquisition) readerBlocker(ctx context.Context) (watchTarget, error) {
+	resp, err := q.ahead(ctx, clientv3.OpGet(q.pfx, clientv3.WithPrefix(), q.olderThan(),
+		clientv3.WithSort(clientv3.SortByCreateRevision, clientv3.SortDescend)))
+	if err != nil {
+		return watchTarget{}, err
+	}
+	for _, kv := range resp[0].Responses[0].GetResponseRange().Kvs {
+		var e brokerlock.Entry
+		decodeValue(kv.Value, &e)
+		if !e.Shared {
+			return watchTarget{key: string(kv.Key)}, nil
+		}
+	}
+	return watchTarget{}, nil
+}
+
+// awaitChange waits for an event on the watch; the caller reads again to
+// see what it meant.
+func (q *acquisition) awaitChange(ctx context.Context, w *keyWatch) error {
 	select {
 	case _, ok := <-w.ch:
 		if !ok {
@@ -74,25 +182,32 @@ func (q *acquisition) awaitDelete(ctx context.Context, w *predecessorWatch) erro
 	}
 }
 
-// predecessorWatch is the one watch a waiter keeps, on one key.
-type predecessorWatch struct {
-	key    string
+// keyWatch is the one watch a waiter keeps.
+type keyWatch struct {
+	target watchTarget
 	ch     clientv3.WatchChan
 	cancel context.CancelFunc
 }
 
-// start watches key for deletes from the current revision and returns
-// once etcd has created the watch.
-func (w *predecessorWatch) start(ctx context.Context, client *clientv3.Client, key string) error {
+// start watches target from the current revision and returns once etcd
+// has created the watch.
+func (w *keyWatch) start(ctx context.Context, client *clientv3.Client, target watchTarget) error {
 	w.stop()
 	wctx, cancel := context.WithCancel(ctx)
-	ch := client.Watch(wctx, key, clientv3.WithCreatedNotify(), clientv3.WithFilterPut())
+	opts := []clientv3.OpOption{clientv3.WithCreatedNotify()}
+	if target.prefix {
+		opts = append(opts, clientv3.WithPrefix())
+	}
+	if !target.puts {
+		opts = append(opts, clientv3.WithFilterPut())
+	}
+	ch := client.Watch(wctx, target.key, opts...)
 	resp, ok := <-ch
 	if !ok || !resp.Created {
 		cancel()
 		return watchError(ctx, resp, ok)
 	}
-	w.key, w.ch, w.cancel = key, ch, cancel
+	w.target, w.ch, w.cancel = target, ch, cancel
 	return nil
 }
 
@@ -106,9 +221,9 @@ func watchError(ctx context.Context, resp clientv3.WatchResponse, ok bool) error
 	return fmt.Errorf("etcdadapter: watch ended before it started: %w", brokerlock.ErrClosed)
 }
 
-func (w *predecessorWatch) stop() {
+func (w *keyWatch) stop() {
 	if w.cancel != nil {
 		w.cancel()
 	}
-	*w = predecessorWatch{}
+	*w = keyWatch{}
 }

@@ -51,3 +51,35 @@ func TestProvideElectionInvalid(t *testing.T) {
 		t.Errorf("app with an empty election name: got error %v, want ErrInvalid", err)
 	}
 }
+
+type migrations struct{ *brokerlock.Semaphore }
+
+type snapshotLock struct{ *brokerlock.RWLock }
+
+// ProvideSemaphore and ProvideRWLock hand out working primitives, and
+// refuse invalid arguments before the app starts.
+func TestProvideSemaphoreAndRWLock(t *testing.T) {
+	var (
+		sem migrations
+		rw  snapshotLock
+	)
+	app := fxtest.New(t, fx.Supply(config(t)), fxlock.Module,
+		fxlock.ProvideSemaphore[migrations]("migrate", 2, brokerlock.Options{}),
+		fxlock.ProvideRWLock[snapshotLock]("snapshot", brokerlock.Options{}),
+		fx.Populate(&sem, &rw))
+	app.RequireStart()
+	defer app.RequireStop()
+	for range 2 {
+		if _, err := sem.TryHold(t.Context()); err != nil {
+			t.Errorf("TryHold of one of 2 permits: got %v, want a permit", err)
+		}
+	}
+	if _, err := rw.TryRHold(t.Context()); err != nil {
+		t.Errorf("TryRHold: got %v, want to hold", err)
+	}
+	bad := fx.New(fx.Supply(config(t)), fxlock.Module,
+		fxlock.ProvideSemaphore[migrations]("migrate", 0, brokerlock.Options{}), fx.NopLogger)
+	if err := bad.Err(); !errors.Is(err, brokerlock.ErrInvalid) {
+		t.Errorf("app with a semaphore of limit 0: got error %v, want ErrInvalid", err)
+	}
+}

@@ -54,3 +54,27 @@ func ProvideElection[T ~struct{ *brokerlock.Election }](name string, opts broker
 		return T{bl.Election(name, opts)}
 	})
 }
+
+// ProvideSemaphore provides the semaphore id with limit and opts as a T,
+// a type of your own that embeds *brokerlock.Semaphore, as ProvideItem
+// does for a lock. Invalid arguments fail the app with ErrInvalid.
+func ProvideSemaphore[T ~struct{ *brokerlock.Semaphore }](id string, limit int, opts brokerlock.Options) fx.Option {
+	if err := brokerlock.New(nil).Semaphore(id, limit, opts).Err(); err != nil {
+		return fx.Error(fmt.Errorf("fxlock: ProvideSemaphore: %w", err))
+	}
+	return fx.Provide(func(bl *brokerlock.BrokerLock) T {
+		return T{bl.Semaphore(id, limit, opts)}
+	})
+}
+
+// ProvideRWLock provides the readers/writer lock id with opts as a T, a
+// type of your own that embeds *brokerlock.RWLock, as ProvideItem does
+// for a lock. Invalid arguments fail the app with ErrInvalid.
+func ProvideRWLock[T ~struct{ *brokerlock.RWLock }](id string, opts brokerlock.Options) fx.Option {
+	if err := brokerlock.New(nil).RWLock(id, opts).Err(); err != nil {
+		return fx.Error(fmt.Errorf("fxlock: ProvideRWLock: %w", err))
+	}
+	return fx.Provide(func(bl *brokerlock.BrokerLock) T {
+		return T{bl.RWLock(id, opts)}
+	})
+}

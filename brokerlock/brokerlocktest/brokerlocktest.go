@@ -32,9 +32,9 @@ import (
 // itself too, so Close must be idempotent. Lock ids are unique per
 // subtest, so the backend may be shared with other tests.
 //
-// The subtests run in parallel, except FIFO and ElectionFIFO, which run
-// first on their own because their waiters need time to register in
-// order. ElectionRun needs an adapter with ForceRelease(ctx, id) (found
+// The subtests run in parallel, except the FIFO ones (FIFO,
+// ElectionFIFO, SemaphoreFIFO, RWLockWriterNotStarved), which run first
+// on their own because their waiters need time to register in order. ElectionRun needs an adapter with ForceRelease(ctx, id) (found
 // through Unwrap too) to end a term from outside; without one it is
 // skipped, saying so. The whole suite
 // takes a few seconds: the TTL tests use TTLs of one to two seconds.
@@ -43,6 +43,8 @@ func Run(t *testing.T, newAdapter func(t *testing.T) brokerlock.Adapter) {
 	s := suite{newAdapter: newAdapter}
 	t.Run("FIFO", s.fifo)
 	t.Run("ElectionFIFO", s.electionFIFO)
+	t.Run("SemaphoreFIFO", s.semaphoreFIFO)
+	t.Run("RWLockWriterNotStarved", s.rwWriterNotStarved)
 	for _, p := range s.parallelProperties() {
 		t.Run(p.name, func(t *testing.T) {
 			t.Parallel()
@@ -77,6 +79,14 @@ func (s suite) parallelProperties() []property {
 		{"UnusualIDs", s.unusualIDs},
 		{"Close", s.close},
 		{"Inspect", s.inspect},
+		{"SemaphoreLimit", s.semaphoreLimit},
+		{"SemaphoreLimitMismatch", s.semaphoreLimitMismatch},
+		{"SemaphoreExclusion", s.semaphoreExclusion},
+		{"SemaphoreInvalid", s.semaphoreInvalid},
+		{"SemaphoreCancel", s.semaphoreCancel},
+		{"RWLockReadersShare", s.rwReadersShare},
+		{"RWLockWriterExcludes", s.rwWriterExcludes},
+		{"RWLockExclusion", s.rwExclusion},
 		{"ElectionExclusion", s.electionExclusion},
 		{"ElectionLeader", s.electionLeader},
 		{"ElectionObserve", s.electionObserve},

@@ -80,6 +80,34 @@ var mutants = []mutant{
 		rewrite(func(r *rewriting) {
 			r.acq = func(a brokerlock.Acquisition) brokerlock.Acquisition { return setValueNoop{a} }
 		})},
+	{"SemaphoreOverAdmits", []string{"SemaphoreLimit", "SemaphoreExclusion"},
+		rewrite(func(r *rewriting) {
+			r.req = func(q brokerlock.Request) brokerlock.Request {
+				if q.Limit > 0 {
+					q.Limit++
+				}
+				return q
+			}
+		})},
+	{"SemaphoreAsLock", []string{"SemaphoreLimit", "SemaphoreFIFO"},
+		rewrite(func(r *rewriting) {
+			r.req = func(q brokerlock.Request) brokerlock.Request { q.Limit = 0; return q }
+		})},
+	{"LimitUnchecked", []string{"SemaphoreLimitMismatch"},
+		rewrite(func(r *rewriting) {
+			r.req = func(q brokerlock.Request) brokerlock.Request {
+				if q.Limit > 0 {
+					q.Limit = 3
+				}
+				return q
+			}
+		})},
+	{"ReadersExclusive", []string{"RWLockReadersShare"},
+		rewrite(func(r *rewriting) {
+			r.req = func(q brokerlock.Request) brokerlock.Request { q.Shared = false; return q }
+		})},
+	{"ReadersIgnoreWriters", []string{"RWLockWriterExcludes", "RWLockWriterNotStarved", "RWLockExclusion"},
+		rewrite(func(r *rewriting) { r.acquireID = freshID(func(req brokerlock.Request) bool { return req.Shared }) })},
 	{"InspectNoValues", []string{"ElectionInspect"},
 		func(a brokerlock.Adapter) brokerlock.Adapter { return inspectNoValues{a} }},
 	{"NoHead", []string{"ElectionLeader"},

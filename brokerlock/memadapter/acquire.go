@@ -3,6 +3,7 @@ package memadapter
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/brokerlock/brokerlock/brokerlock"
 )
@@ -42,10 +43,13 @@ func (a *Adapter) enqueue(id string, req brokerlock.Request) (*entry, error) {
 	if a.closed {
 		return nil, closedError(id)
 	}
-	if req.Try && a.table.holderLocked(id) != nil {
-		return nil, fmt.Errorf("memadapter: lock %q: %w", id, brokerlock.ErrLocked)
+	if err := a.table.checkLimitLocked(id, req.Limit); err != nil {
+		return nil, err
 	}
 	e := newEntry(a, id, req)
+	if req.Try && !admissible(append(slices.Clone(a.table.queues[id]), e), len(a.table.queues[id])) {
+		return nil, fmt.Errorf("memadapter: lock %q: %w", id, brokerlock.ErrLocked)
+	}
 	a.entries[e] = struct{}{}
 	a.table.enqueueLocked(e)
 	return e, nil
@@ -65,4 +69,19 @@ func (a *Adapter) wait(ctx context.Context, e *entry) (brokerlock.Acquisition, e
 		e.abandonLocked()
 		return nil, fmt.Errorf("memadapter: lock %q: %w", e.id, ctx.Err())
 	}
+}
+
+// checkLimitLocked fails a Semaphore request whose limit differs from a
+// live holder's or waiter's.
+func (t *table) checkLimitLocked(id string, limit int) error {
+	if limit == 0 {
+		return nil
+	}
+	for _, e := range t.queues[id] {
+		if e.limit > 0 && e.limit != limit {
+			return fmt.Errorf("memadapter: lock %q: %w: Semaphore limit %d, but a holder or waiter of it uses limit %d",
+				id, brokerlock.ErrInvalid, limit, e.limit)
+		}
+	}
+	return nil
 }

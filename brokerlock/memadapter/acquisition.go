@@ -20,6 +20,8 @@ type entry struct {
 	keepAlive bool
 	label     string
 	election  bool // Request.Election: value is the key's value
+	limit     int  // Request.Limit: a Semaphore's permit
+	shared    bool // Request.Shared: an RWLock reader
 	queued    time.Time
 	state     *holdstate.State
 
@@ -44,7 +46,7 @@ var _ brokerlock.Acquisition = (*entry)(nil)
 func newEntry(owner *Adapter, id string, req brokerlock.Request) *entry {
 	return &entry{
 		table: owner.table, owner: owner, id: id,
-		ttl: req.TTL, keepAlive: req.KeepAlive, label: req.Label, election: req.Election, value: req.Value, queued: time.Now(),
+		ttl: req.TTL, keepAlive: req.KeepAlive, label: req.Label, election: req.Election, value: req.Value, limit: req.Limit, shared: req.Shared, queued: time.Now(),
 		state: holdstate.New(), ready: make(chan struct{}),
 	}
 }

@@ -24,19 +24,21 @@ func (a *Adapter) Inspect(ctx context.Context, id string) (brokerlock.LockInfo, 
 		return brokerlock.LockInfo{}, closedError(id)
 	}
 	info := brokerlock.LockInfo{ID: id}
-	for i, e := range a.table.queues[id] {
-		if i == 0 {
-			info.SetHolders(e.infoLocked())
+	var holders []brokerlock.Entry
+	for _, e := range a.table.queues[id] {
+		if e.granted {
+			holders = append(holders, e.infoLocked())
 			continue
 		}
 		info.Waiters = append(info.Waiters, e.infoLocked())
 	}
+	info.SetHolders(holders...)
 	return info, nil
 }
 
 func (e *entry) infoLocked() brokerlock.Entry {
 	info := brokerlock.Entry{Identity: e.owner.identity, Label: e.label, TTL: e.ttl,
-		KeepAlive: e.keepAlive, QueuedAt: e.queued, Value: e.value}
+		KeepAlive: e.keepAlive, QueuedAt: e.queued, Value: e.value, Limit: e.limit, Shared: e.shared}
 	if e.granted {
 		info.Key, info.Token, info.AcquiredAt, info.Expires = e.key, e.token, e.acquired, e.expires
 		if e.keepAlive {

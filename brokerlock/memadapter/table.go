@@ -57,13 +57,39 @@ func (t *table) holderLocked(id string) *entry {
 	return nil
 }
 
-// enqueueLocked puts e at the end of its queue; at the head it holds.
+// enqueueLocked puts e at the end of its queue and grants it if it may
+// hold there.
 func (t *table) enqueueLocked(e *entry) {
 	t.queues[e.id] = append(t.queues[e.id], e)
+	t.admitLocked(e.id)
 	if len(t.queues[e.id]) == 1 {
-		t.grantLocked(e)
 		t.notifyLocked(e.id)
 	}
+}
+
+// admitLocked grants, in queue order, every waiter of id that may hold
+// now (see admissible): tokens go out in grant order.
+func (t *table) admitLocked(id string) {
+	q := t.queues[id]
+	for i, e := range q {
+		if !e.granted && admissible(q, i) {
+			t.grantLocked(e)
+		}
+	}
+}
+
+// admissible reports whether q[i] may hold: an exclusive entry at the
+// head, a Semaphore permit with fewer than its limit ahead, a reader
+// with no writer ahead.
+func admissible(q []*entry, i int) bool {
+	e := q[i]
+	switch {
+	case e.limit > 0:
+		return i < e.limit
+	case e.shared:
+		return !slices.ContainsFunc(q[:i], func(x *entry) bool { return !x.shared })
+	}
+	return i == 0
 }
 
 // removeLocked takes e out of its queue. When e was the head, the next
@@ -83,9 +109,7 @@ func (t *table) removeLocked(e *entry) {
 		return
 	}
 	t.queues[e.id] = q
-	if i == 0 {
-		t.grantLocked(q[0])
-	}
+	t.admitLocked(e.id)
 }
 
 // grantLocked hands the lock to e with the next token.

@@ -12,6 +12,7 @@ type lockJSON struct {
 	Name    string      `json:"name"`
 	Free    bool        `json:"free"`
 	Holder  *entryJSON  `json:"holder,omitempty"`
+	Holders []entryJSON `json:"holders"` // every holder, oldest first (Holder is the first); [] when none
 	Waiters []entryJSON `json:"waiters"` // in queue order; [] when none
 }
 
@@ -22,8 +23,10 @@ type entryJSON struct {
 	Token      int64     `json:"token"`
 	Identity   string    `json:"identity,omitempty"`
 	Label      string    `json:"label,omitempty"`
-	Value      string    `json:"value,omitempty"` // an election's leader or candidate
-	TTL        string    `json:"ttl,omitempty"`   // Go duration, e.g. "1m0s"
+	Value      string    `json:"value,omitempty"`  // an election's leader or candidate
+	Limit      int       `json:"limit,omitempty"`  // a Semaphore's holder or waiter
+	Shared     bool      `json:"shared,omitempty"` // an RWLock reader
+	TTL        string    `json:"ttl,omitempty"`    // Go duration, e.g. "1m0s"
 	TTLms      int64     `json:"ttl_ms,omitempty"`
 	KeepAlive  bool      `json:"keepalive"`
 	QueuedAt   time.Time `json:"queued_at,omitzero"`
@@ -32,10 +35,13 @@ type entryJSON struct {
 }
 
 func lockJSONOf(info brokerlock.LockInfo) lockJSON {
-	l := lockJSON{Name: info.ID, Free: info.Holder == nil, Waiters: []entryJSON{}}
+	l := lockJSON{Name: info.ID, Free: info.Holder == nil, Holders: []entryJSON{}, Waiters: []entryJSON{}}
 	if info.Holder != nil {
 		h := entryJSONOf(*info.Holder)
 		l.Holder = &h
+	}
+	for _, h := range info.Holders {
+		l.Holders = append(l.Holders, entryJSONOf(h))
 	}
 	for _, w := range info.Waiters {
 		l.Waiters = append(l.Waiters, entryJSONOf(w))
@@ -44,7 +50,7 @@ func lockJSONOf(info brokerlock.LockInfo) lockJSON {
 }
 
 func entryJSONOf(e brokerlock.Entry) entryJSON {
-	j := entryJSON{Key: e.Key, Token: e.Token, Identity: e.Identity, Label: e.Label, Value: e.Value, KeepAlive: e.KeepAlive,
+	j := entryJSON{Key: e.Key, Token: e.Token, Identity: e.Identity, Label: e.Label, Value: e.Value, Limit: e.Limit, Shared: e.Shared, KeepAlive: e.KeepAlive,
 		QueuedAt: e.QueuedAt.UTC(), AcquiredAt: e.AcquiredAt.UTC(), Expires: e.Expires.UTC()}
 	if e.TTL > 0 {
 		j.TTL, j.TTLms = e.TTL.String(), e.TTL.Milliseconds()

@@ -80,7 +80,7 @@ func checkStatusFree(t *testing.T, c *cli) {
 	}
 	r = c.run("status", "-o", "json", "nobody")
 	wantCode(t, r, 0)
-	if want := `{"name":"nobody","free":true,"waiters":[]}`; compactJSON(t, r.stdout) != want {
+	if want := `{"name":"nobody","free":true,"holders":[],"waiters":[]}`; compactJSON(t, r.stdout) != want {
 		t.Errorf("status -o json of a free lock: got %s, want %s", r.stdout, want)
 	}
 }

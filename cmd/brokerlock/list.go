@@ -78,7 +78,22 @@ func printList(w io.Writer, prefix string, infos []brokerlock.LockInfo, now time
 	fmt.Fprintln(tw, "NAME\tHOLDER\tSINCE\tTOKEN\tWAITERS")
 	for _, info := range infos {
 		h := info.Holder
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\n", info.ID, orDash(h.Identity), agoOrDash(h.AcquiredAt, now), h.Token, len(info.Waiters))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\n", info.ID, holderCell(info), agoOrDash(h.AcquiredAt, now), h.Token, len(info.Waiters))
 	}
 	_ = tw.Flush()
+}
+
+// holderCell names the holder in list's table: its identity, or for a
+// Semaphore "2/3 permits", for readers "3 readers", for an election's
+// leader its value.
+func holderCell(info brokerlock.LockInfo) string {
+	switch h := info.Holder; {
+	case h.Limit > 0:
+		return fmt.Sprintf("%d/%d permits", len(info.Holders), h.Limit)
+	case h.Shared:
+		return fmt.Sprintf("%d readers", len(info.Holders))
+	case h.Identity == "" && h.Value != "":
+		return fmt.Sprintf("leader %q", h.Value)
+	}
+	return orDash(info.Holder.Identity)
 }

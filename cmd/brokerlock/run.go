@@ -19,6 +19,12 @@ command with brokerlock's standard input, output and error, and release the
 lock when it exits. Durations take Go's form ("90s", "1h30m") or Deepkit's
 ("60s", "2 minutes", "1d").
 
+With -n N the command holds one of N permits of the semaphore NAME instead: at
+most N commands run at once, admitted in FIFO order (every process must use the
+same N). With --shared it holds NAME as a reader (flock -s): readers run
+together, a plain run is a writer (flock -x) and runs alone, and readers that
+come after a waiting writer wait behind it.
+
 The command's environment has, besides brokerlock's own:
 
   BROKERLOCK_NAME   the lock's name
@@ -45,6 +51,13 @@ const runExample = `  # one nightly report at a time, across every machine; skip
   # wait up to 30s for the lock, then migrate; the lock lasts at most 5 minutes
   brokerlock run --timeout 30s --ttl "5 minutes" migrate -- ./migrate up
 
+  # at most 3 migrations at once, across every machine
+  brokerlock run -n 3 --keepalive migrate -- ./migrate-one-tenant "$TENANT"
+
+  # many readers of the snapshot, one writer that replaces it
+  brokerlock run --shared snapshot -- ./read-snapshot
+  brokerlock run snapshot -- ./replace-snapshot
+
   # guard writes with the fencing token
   brokerlock run deploy -- sh -c 'deploy --fencing-token "$BROKERLOCK_TOKEN"'`
 
@@ -56,6 +69,8 @@ type runFlags struct {
 	keepAlive bool
 	try       bool
 	label     string
+	permits   int  // -n: a permit of a Semaphore of this limit
+	shared    bool // --shared: an RWLock reader
 }
 
 // runSpec is a validated run (or elect) command line.
@@ -65,6 +80,8 @@ type runSpec struct {
 	opts    brokerlock.Options
 	try     bool
 	grace   time.Duration
+	limit   int  // run -n: a Semaphore permit
+	shared  bool // run --shared: an RWLock reader
 
 	election bool                       // elect: lead election name with value
 	value    string                     // elect: the candidate's value
@@ -104,6 +121,8 @@ func newRunCmd(a *app) *cobra.Command {
 	fs.BoolVar(&f.keepAlive, "keepalive", false, "renew the lock while the command runs, so it lasts until the command exits")
 	fs.BoolVar(&f.try, "try", false, "do not wait: exit 75 without running the command if someone holds the lock")
 	fs.StringVar(&f.label, "label", "", `what the command does, shown by "status" and "list"`)
+	fs.IntVarP(&f.permits, "permits", "n", 0, "hold one of N permits of a semaphore: at most N commands run at once")
+	fs.BoolVar(&f.shared, "shared", false, "hold the lock shared, as a reader (flock -s): readers run together, a plain run is a writer")
 	fs.Var(&f.grace, "grace", "after losing the lock, how long the command has between SIGTERM and SIGKILL")
 	return cmd
 }
@@ -119,7 +138,16 @@ func (f *runFlags) spec(cmd *cobra.Command, args []string) (runSpec, error) {
 		return runSpec{}, err
 	}
 	grace, err := f.grace.parse(0, brokerlock.MaxTTL, fmt.Sprintf("between 0s and %v", brokerlock.MaxTTL))
-	return runSpec{name: name, command: command, opts: opts, try: f.try, grace: grace}, err
+	if err != nil {
+		return runSpec{}, err
+	}
+	switch {
+	case cmd.Flags().Changed("permits") && f.permits < 1:
+		return runSpec{}, usageErrorf("-n %d: want at least 1 permit", f.permits)
+	case f.permits > 0 && f.shared:
+		return runSpec{}, usageErrorf("-n and --shared: want one of them (a semaphore permit or a reader)")
+	}
+	return runSpec{name: name, command: command, opts: opts, try: f.try, grace: grace, limit: f.permits, shared: f.shared}, nil
 }
 
 // splitRunArgs splits NAME [--] COMMAND [ARGS...]; dash is the number of
@@ -169,8 +197,7 @@ func (a *app) runLocked(cmd *cobra.Command, spec runSpec) error {
 		return err
 	}
 	defer c.close()
-	item := brokerlock.New(c.adapter).Item(spec.name, spec.opts)
-	h, sig, err := holdUnlessSignalled(cmd.Context(), item, spec.try, sigs)
+	h, sig, err := holdUnlessSignalled(cmd.Context(), spec.holder(brokerlock.New(c.adapter)), sigs)
 	switch {
 	case sig != nil:
 		return withCode(exitSignalBase+signalNumber(sig),
@@ -181,19 +208,32 @@ func (a *app) runLocked(cmd *cobra.Command, spec runSpec) error {
 	return a.runHeld(cmd.Context(), heldLock(h), spec, sigs)
 }
 
-// hold takes the lock: at once or not at all with try.
-func hold(ctx context.Context, item *brokerlock.Item, try bool) (*brokerlock.Hold, error) {
-	if try {
-		return item.TryHold(ctx)
+// holder is how spec takes its hold: a lock, a semaphore permit (-n) or
+// a reader (--shared); at once or not at all with --try.
+func (spec runSpec) holder(bl *brokerlock.BrokerLock) func(context.Context) (*brokerlock.Hold, error) {
+	switch {
+	case spec.limit > 0:
+		s := bl.Semaphore(spec.name, spec.limit, spec.opts)
+		return pick(spec.try, s.TryHold, s.Hold)
+	case spec.shared:
+		rw := bl.RWLock(spec.name, spec.opts)
+		return pick(spec.try, rw.TryRHold, rw.RHold)
 	}
-	return item.Hold(ctx)
+	it := bl.Item(spec.name, spec.opts)
+	return pick(spec.try, it.TryHold, it.Hold)
+}
+
+func pick[T any](cond bool, yes, no T) T {
+	if cond {
+		return yes
+	}
+	return no
 }
 
 // holdUnlessSignalled is hold, given up when a signal arrives; then it
 // returns the signal (and holds nothing).
-func holdUnlessSignalled(ctx context.Context, item *brokerlock.Item, try bool, sigs <-chan os.Signal) (*brokerlock.Hold, os.Signal, error) {
-	return unlessSignalled(ctx, sigs,
-		func(ctx context.Context) (*brokerlock.Hold, error) { return hold(ctx, item, try) },
+func holdUnlessSignalled(ctx context.Context, hold func(context.Context) (*brokerlock.Hold, error), sigs <-chan os.Signal) (*brokerlock.Hold, os.Signal, error) {
+	return unlessSignalled(ctx, sigs, hold,
 		func(ctx context.Context, h *brokerlock.Hold) { _ = release(ctx, h.Release) })
 }
 

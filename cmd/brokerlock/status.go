@@ -62,14 +62,32 @@ func (a *app) status(cmd *cobra.Command, name string, asJSON bool) error {
 	return nil
 }
 
-// printStatus writes the text form of status.
+// printStatus writes the text form of status: the holder, or every
+// holder of a Semaphore or the readers of an RWLock, then the waiters.
 func printStatus(w io.Writer, info brokerlock.LockInfo, now time.Time) {
-	if info.Holder == nil {
+	switch h := info.Holder; {
+	case h == nil:
 		fmt.Fprintf(w, "%s is free\n", info.ID)
 		return
+	case h.Limit > 0:
+		fmt.Fprintf(w, "%s: %d/%d permits held\n", info.ID, len(info.Holders), h.Limit)
+	case h.Shared:
+		fmt.Fprintf(w, "%s is held by %d readers\n", info.ID, len(info.Holders))
+	default:
+		fmt.Fprintf(w, "%s is held by %s\n", info.ID, holderName(h))
+		printHolder(w, h, now)
+		printWaiters(w, info.Waiters, now)
+		return
 	}
-	h := info.Holder
-	fmt.Fprintf(w, "%s is held by %s\n", info.ID, holderName(h))
+	for i := range info.Holders {
+		fmt.Fprintf(w, "holder %d: %s\n", i+1, holderName(&info.Holders[i]))
+		printHolder(w, &info.Holders[i], now)
+	}
+	printWaiters(w, info.Waiters, now)
+}
+
+// printHolder writes one holder's details.
+func printHolder(w io.Writer, h *brokerlock.Entry, now time.Time) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	if h.Label != "" {
 		fmt.Fprintf(tw, "  label:\t%s\n", h.Label)
@@ -83,7 +101,6 @@ func printStatus(w io.Writer, info brokerlock.LockInfo, now time.Time) {
 	fmt.Fprintf(tw, "  ttl:\t%s\n", ttlText(h))
 	fmt.Fprintf(tw, "  lease:\t%s\n", leaseText(h, now))
 	_ = tw.Flush()
-	printWaiters(w, info.Waiters, now)
 }
 
 // printWaiters writes the queue as a table, the next holder first.
