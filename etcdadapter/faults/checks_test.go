@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/anishathalye/porcupine"
+	"go.etcd.io/etcd/api/v3/mvccpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/brokerlock/brokerlock/brokerlock"
@@ -182,8 +183,9 @@ func (e *env) logTimeline() {
 	e.t.Log("timeline:\n" + b.String())
 }
 
-// checkExclusion: no two workers' [acquired, ended] intervals overlap, and
-// no worker acquired while another's Done was still open.
+// checkExclusion: no two workers' [acquired, ended] intervals overlap (for a
+// semaphore: no more than its limit at once), and
+// no worker acquired while too many others' Done was still open.
 func (e *env) checkExclusion(res *result) {
 	t := e.t
 	holds := slices.Clone(e.rec.holds)
@@ -206,6 +208,17 @@ func (e *env) checkExclusion(res *result) {
 				hr.worker, hr.seq, hr.relErr, hr.doneErr)
 		}
 	}
+	if e.rec.holders > 1 {
+		e.checkAtMost(res, holds)
+	} else {
+		e.checkPairs(res, holds)
+	}
+	e.checkViolations(res)
+}
+
+// checkPairs: no two holds' [acquired, end] intervals overlap.
+func (e *env) checkPairs(res *result, holds []*holdRec) {
+	t := e.t
 	for i, a := range holds {
 		for _, b := range holds[i+1:] {
 			if a.worker == b.worker {
@@ -222,6 +235,36 @@ func (e *env) checkExclusion(res *result) {
 			}
 		}
 	}
+}
+
+// checkAtMost: at no instant were more than the semaphore's limit of
+// holds' [acquired, end] intervals open.
+func (e *env) checkAtMost(res *result, holds []*holdRec) {
+	type edge struct {
+		at    time.Time
+		delta int
+		hr    *holdRec
+	}
+	var edges []edge
+	for _, hr := range holds {
+		edges = append(edges, edge{hr.acquired, +1, hr}, edge{hr.end(), -1, hr})
+	}
+	sort.Slice(edges, func(i, j int) bool { // ends first at the same instant
+		return edges[i].at.Before(edges[j].at) || edges[i].at.Equal(edges[j].at) && edges[i].delta < edges[j].delta
+	})
+	open := 0
+	for _, ed := range edges {
+		if open += ed.delta; open > e.rec.holders {
+			res.overlaps++
+			e.t.Errorf("%d holds at once at %v (limit %d), the last w%d token %d", open, e.since(ed.at), e.rec.holders, ed.hr.worker, ed.hr.token)
+		}
+	}
+}
+
+// checkViolations reports acquisitions while too many other holds' Done
+// was open.
+func (e *env) checkViolations(res *result) {
+	t := e.t
 	for _, v := range e.rec.violations {
 		if v.holder.outsideEndedBy(v.at) {
 			// Ended from outside (key deleted, lease revoked): the server
@@ -346,8 +389,9 @@ func (e *env) checkWrites(res *result) {
 }
 
 // checkOwners: at the revision of every applied write, the writer's key was
-// the oldest key under the lock's prefix, i.e. the writer held the lock in
-// etcd's own view: no stale holder's write ever got through.
+// the oldest key under the lock's prefix (for a semaphore: among its limit
+// oldest), i.e. the writer held the lock in etcd's own view: no stale
+// holder's write ever got through.
 func (e *env) checkOwners(res *result) {
 	t := e.t
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -356,12 +400,15 @@ func (e *env) checkOwners(res *result) {
 		if !wr.inHistory {
 			continue
 		}
-		resp, err := e.admin.Get(ctx, e.lockPfx, append(clientv3.WithFirstCreate(), clientv3.WithRev(wr.histRev))...)
+		resp, err := e.admin.Get(ctx, e.lockPfx, clientv3.WithPrefix(), clientv3.WithRev(wr.histRev),
+			clientv3.WithSort(clientv3.SortByCreateRevision, clientv3.SortAscend), clientv3.WithLimit(int64(e.rec.holders)))
 		if err != nil {
 			t.Errorf("owner at revision %d: %v", wr.histRev, err)
 			return
 		}
-		if len(resp.Kvs) == 0 || string(resp.Kvs[0].Key) != wr.hold.key || resp.Kvs[0].CreateRevision != wr.hold.token {
+		if !slices.ContainsFunc(resp.Kvs, func(kv *mvccpb.KeyValue) bool {
+			return string(kv.Key) == wr.hold.key && kv.CreateRevision == wr.hold.token
+		}) {
 			res.staleApplied++
 			owner := "nobody"
 			if len(resp.Kvs) > 0 {

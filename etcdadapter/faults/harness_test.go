@@ -43,6 +43,9 @@ type mode struct {
 	// election: the workers campaign in an Election (TTL opts.TTL) and
 	// resign, instead of holding an Item and releasing it.
 	election bool
+	// limit > 0: the workers hold permits of a Semaphore of this limit
+	// (and there are limit+1 of them), instead of an Item.
+	limit int
 	// blockBound is the longest a cut-off or dead holder can keep the
 	// others out: the lease TTL the adapter asks for (lease.go
 	// leaseSeconds) plus etcd's 500ms expiry check.
@@ -65,6 +68,22 @@ func electionMode(ttl time.Duration) mode {
 	m.name, m.election = "election", true
 	return m
 }
+
+// semaphoreMode is keepAliveMode with the workers holding permits of a
+// semaphore of limit 3: four workers, so one always waits.
+func semaphoreMode(ttl time.Duration) mode {
+	m := keepAliveMode(ttl)
+	m.name, m.limit = "semaphore", 3
+	return m
+}
+
+// workers is how many workers the mode runs: one more than may hold.
+func (m mode) workers() int {
+	return max(nWorkers, m.limit+1)
+}
+
+// holders is how many may hold at once.
+func (m mode) holders() int { return max(1, m.limit) }
 
 func hardMode(ttl time.Duration) mode {
 	// Mirrors etcdadapter.leaseSeconds: the smallest whole-second lease g
@@ -118,12 +137,12 @@ func newEnv(t *testing.T, name string, m mode) *env {
 	e := &env{
 		t: t, cl: cl, admin: cl.NewClient(t), mode: m,
 		prefix: base + "locks/", counter: base + "counter",
-		rec: newRecorder(),
+		rec: newRecorder(m.holders(), m.workers()),
 	}
 	e.lockPfx = etcdadapter.LockPrefix(e.prefix, lockID)
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	t.Cleanup(e.shutdown) // before the cluster stops: cleanups run last-in first-out
-	for i := range nWorkers {
+	for i := range m.workers() {
 		e.workers = append(e.workers, newWorker(t, e, i))
 	}
 	if m.election {
@@ -219,7 +238,8 @@ type worker struct {
 	client  *clientv3.Client
 	adapter *etcdadapter.Adapter
 	item    *brokerlock.Item
-	elect   *brokerlock.Election // in election mode
+	elect   *brokerlock.Election  // in election mode
+	sem     *brokerlock.Semaphore // in semaphore mode
 	conns   connTracker
 	writes  atomic.Int64 // sequence of write ids
 }
@@ -231,6 +251,7 @@ func newWorker(t *testing.T, e *env, id int) *worker {
 	w.adapter = etcdadapter.New(w.client, etcdadapter.WithPrefix(e.prefix))
 	w.item = brokerlock.New(w.adapter).Item(lockID, e.mode.opts)
 	w.elect = brokerlock.New(w.adapter).Election(lockID, brokerlock.ElectionOptions{TTL: e.mode.opts.TTL})
+	w.sem = brokerlock.New(w.adapter).Semaphore(lockID, max(1, e.mode.limit), e.mode.opts)
 	return w
 }
 
@@ -249,9 +270,13 @@ type termTenure struct{ *brokerlock.Term }
 
 func (t termTenure) Release(ctx context.Context) error { return t.Resign(ctx) }
 
-// take holds the lock, or campaigns until elected, within holdTimeout.
+// take holds the lock or a permit, or campaigns until elected, within
+// holdTimeout.
 func (w *worker) take(ctx context.Context) (tenure, error) {
-	if !w.e.mode.election {
+	switch {
+	case w.e.mode.limit > 0:
+		return w.sem.Hold(ctx)
+	case !w.e.mode.election:
 		return w.item.Hold(ctx)
 	}
 	ctx, cancel := context.WithTimeout(ctx, holdTimeout)

@@ -129,6 +129,9 @@ const (
 )
 
 type recorder struct {
+	holders int // how many may hold at once: 1, or a semaphore's limit
+	workers int
+
 	mu          sync.Mutex
 	holds       []*holdRec
 	live        map[*holdRec]bool
@@ -143,8 +146,11 @@ type recorder struct {
 	events      []event
 }
 
-func newRecorder() *recorder {
-	return &recorder{live: map[*holdRec]bool{}, holdErrs: map[string]int{}, holdErrText: map[string]string{}}
+// newRecorder records a run of workers workers of whom holders may hold
+// at once.
+func newRecorder(holders, workers int) *recorder {
+	return &recorder{holders: holders, workers: workers,
+		live: map[*holdRec]bool{}, holdErrs: map[string]int{}, holdErrText: map[string]string{}}
 }
 
 // acquired records a new hold and checks, at this instant, that every
@@ -154,6 +160,7 @@ func (r *recorder) acquired(worker, seq int, h tenure) *holdRec {
 	defer r.mu.Unlock()
 	now := time.Now()
 	hr := &holdRec{worker: worker, seq: seq, h: h, key: h.Key(), token: h.Token(), acquired: now}
+	var open []*holdRec // other workers' holds whose Done is still open
 	for other := range r.live {
 		if other.worker == worker {
 			continue
@@ -164,7 +171,12 @@ func (r *recorder) acquired(worker, seq int, h tenure) *holdRec {
 			}
 			continue
 		}
-		r.violations = append(r.violations, violation{holder: other, acquirer: hr, at: now})
+		open = append(open, other)
+	}
+	if len(open) >= r.holders { // this hold would make one too many
+		for _, other := range open {
+			r.violations = append(r.violations, violation{holder: other, acquirer: hr, at: now})
+		}
 	}
 	r.holds = append(r.holds, hr)
 	r.live[hr] = true
@@ -243,7 +255,7 @@ func (r *recorder) event(what string, kind evKind) time.Time {
 func (r *recorder) firstAcquiredAfter(t time.Time) []time.Time {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	first := make([]time.Time, nWorkers)
+	first := make([]time.Time, r.workers)
 	for _, hr := range r.holds {
 		if !hr.acquired.Before(t) && (first[hr.worker].IsZero() || hr.acquired.Before(first[hr.worker])) {
 			first[hr.worker] = hr.acquired
