@@ -58,8 +58,22 @@ type Adapter interface {
 	Close() error
 }
 
+// Kind names the primitive a Request comes from. Adapters need not look
+// at it (the other fields say how to queue); wrappers such as promlock
+// label their metrics with it.
+type Kind string
+
+// The kinds of Request.
+const (
+	KindLock      Kind = "lock"      // Item
+	KindSemaphore Kind = "semaphore" // Semaphore
+	KindRWLock    Kind = "rwlock"    // RWLock, readers and writers
+	KindElection  Kind = "election"  // Election
+)
+
 // Request is what BrokerLock asks an Adapter to acquire.
 type Request struct {
+	Kind      Kind          // which primitive asks; informational
 	TTL       time.Duration // > 0; see Options.TTL
 	KeepAlive bool          // see Options.KeepAlive
 	Try       bool          // do not wait: fail with ErrLocked when held

@@ -105,7 +105,7 @@ func (e *Election) Campaign(ctx context.Context, value string) (*Term, error) {
 	if err := e.check(value); err != nil {
 		return nil, err
 	}
-	req := Request{TTL: e.opts.TTL, KeepAlive: true, Election: true, Value: value}
+	req := Request{Kind: KindElection, TTL: e.opts.TTL, KeepAlive: true, Election: true, Value: value}
 	acq, err := e.adapter.Acquire(ctx, e.name, req)
 	if err != nil {
 		if ctx.Err() != nil && !errors.Is(err, ctx.Err()) {

@@ -70,7 +70,7 @@ func (it *Item) acquire(ctx context.Context, try bool) (*Hold, error) {
 	if it.invalid != nil {
 		return nil, it.invalid
 	}
-	return acquireHold(ctx, it.adapter, "lock", it.id, it.opts, Request{Try: try})
+	return acquireHold(ctx, it.adapter, "lock", it.id, it.opts, Request{Kind: KindLock, Try: try})
 }
 
 // acquireHold asks adapter for req on id with opts' TTL, KeepAlive and

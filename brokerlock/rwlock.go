@@ -84,5 +84,5 @@ func (rw *RWLock) acquire(ctx context.Context, try, shared bool) (*Hold, error) 
 	if rw.invalid != nil {
 		return nil, rw.invalid
 	}
-	return acquireHold(ctx, rw.adapter, "rwlock", rw.id, rw.opts, Request{Try: try, Shared: shared})
+	return acquireHold(ctx, rw.adapter, "rwlock", rw.id, rw.opts, Request{Kind: KindRWLock, Try: try, Shared: shared})
 }

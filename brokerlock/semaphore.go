@@ -89,5 +89,5 @@ func (s *Semaphore) acquire(ctx context.Context, try bool) (*Hold, error) {
 	if s.invalid != nil {
 		return nil, s.invalid
 	}
-	return acquireHold(ctx, s.adapter, "semaphore", s.id, s.opts, Request{Try: try, Limit: s.limit})
+	return acquireHold(ctx, s.adapter, "semaphore", s.id, s.opts, Request{Kind: KindSemaphore, Try: try, Limit: s.limit})
 }

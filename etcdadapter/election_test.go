@@ -21,11 +21,7 @@ var electionOpts = brokerlock.ElectionOptions{TTL: 5 * time.Second}
 func TestElectionInteropWithEtcdElection(t *testing.T) {
 	prefix := testPrefix(t)
 	ctx := testCtx(t)
-	session, err := concurrency.NewSession(etcd.NewClient(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer session.Close()
+	session := newSession(t)
 	theirs := concurrency.NewElection(session, prefix+"leader")
 	ours := brokerlock.New(newAdapter(t, prefix)).Election("leader", electionOpts)
 
@@ -78,11 +74,7 @@ func TestElectionInteropWithEtcdElection(t *testing.T) {
 func TestEtcdObservesOurElection(t *testing.T) {
 	prefix := testPrefix(t)
 	ctx := testCtx(t)
-	session, err := concurrency.NewSession(etcd.NewClient(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer session.Close()
+	session := newSession(t)
 	octx, stop := context.WithCancel(ctx)
 	defer stop()
 	ours := brokerlock.New(newAdapter(t, prefix)).Election("leader", electionOpts)

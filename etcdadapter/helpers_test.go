@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"go.etcd.io/etcd/client/v3/concurrency"
+
 	"github.com/brokerlock/brokerlock/brokerlock"
 	"github.com/brokerlock/brokerlock/etcdadapter"
 	"github.com/brokerlock/brokerlock/internal/testutil"
@@ -57,4 +59,16 @@ func waitDone(t *testing.T, h *brokerlock.Hold, d time.Duration) {
 	case <-time.After(d):
 		t.Fatalf("hold %s still alive after %v, want it ended", h.Key(), d)
 	}
+}
+
+// newSession is a concurrency.Session on a client of its own ("another
+// process"), closed when the test ends.
+func newSession(t *testing.T) *concurrency.Session {
+	t.Helper()
+	s, err := concurrency.NewSession(etcd.NewClient(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
 }

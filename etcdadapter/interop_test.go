@@ -13,11 +13,7 @@ import (
 func TestInteropWithMutex(t *testing.T) {
 	prefix := testPrefix(t)
 	ctx := testCtx(t)
-	session, err := concurrency.NewSession(etcd.NewClient(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer session.Close()
+	session := newSession(t)
 	mutex := concurrency.NewMutex(session, prefix+"job")
 	item := brokerlock.New(newAdapter(t, prefix)).Item("job", brokerlock.Options{})
 
@@ -54,11 +50,7 @@ func TestInteropWithMutex(t *testing.T) {
 func TestMutexWaitsForUs(t *testing.T) {
 	prefix := testPrefix(t)
 	ctx := testCtx(t)
-	session, err := concurrency.NewSession(etcd.NewClient(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer session.Close()
+	session := newSession(t)
 	mutex := concurrency.NewMutex(session, prefix+"job")
 	h := mustHold(t, brokerlock.New(newAdapter(t, prefix)).Item("job", brokerlock.Options{}))
 
@@ -80,11 +72,7 @@ func TestMutexWaitsForUs(t *testing.T) {
 func TestRWLockReadersAndMutex(t *testing.T) {
 	prefix := testPrefix(t)
 	ctx := testCtx(t)
-	session, err := concurrency.NewSession(etcd.NewClient(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer session.Close()
+	session := newSession(t)
 	mutex := concurrency.NewMutex(session, prefix+"snapshot")
 	rw := brokerlock.New(newAdapter(t, prefix)).RWLock("snapshot", brokerlock.Options{})
 	if err := mutex.Lock(ctx); err != nil {
@@ -114,6 +102,31 @@ func TestRWLockReadersAndMutex(t *testing.T) {
 	}
 	if err := mutex.TryLock(ctx); err != nil {
 		t.Errorf("Mutex.TryLock after the readers released: got %v, want nil", err)
+	}
+	_ = mutex.Unlock(ctx)
+	requireNoKeys(t, prefix)
+}
+
+// A key of another kind in a semaphore's queue (a concurrency.Mutex's,
+// whose value is empty) counts as one holder, as documented: with a limit
+// of 2 and a Mutex holding, one permit is left.
+func TestSemaphoreCountsForeignKeys(t *testing.T) {
+	prefix := testPrefix(t)
+	ctx := testCtx(t)
+	mutex := concurrency.NewMutex(newSession(t), prefix+"migrate")
+	if err := mutex.Lock(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sem := brokerlock.New(newAdapter(t, prefix)).Semaphore("migrate", 2, brokerlock.Options{})
+	h, err := sem.TryHold(ctx)
+	if err != nil {
+		t.Fatalf("TryHold with a Mutex in the queue and a limit of 2: got %v, want the one permit left", err)
+	}
+	if _, err := sem.TryHold(ctx); !errors.Is(err, brokerlock.ErrLocked) {
+		t.Errorf("a second TryHold: got %v, want ErrLocked (the Mutex and one permit hold)", err)
+	}
+	if err := h.Release(ctx); err != nil {
+		t.Fatal(err)
 	}
 	_ = mutex.Unlock(ctx)
 	requireNoKeys(t, prefix)

@@ -51,8 +51,10 @@ func acquired(t *testing.T, g prometheus.Gatherer) float64 {
 			continue
 		}
 		for _, m := range f.GetMetric() {
-			if l := m.GetLabel(); len(l) == 1 && l[0].GetValue() == "acquired" {
-				return m.GetCounter().GetValue()
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "result" && l.GetValue() == "acquired" {
+					return m.GetCounter().GetValue()
+				}
 			}
 		}
 	}

@@ -14,6 +14,7 @@ type acquisition struct {
 	brokerlock.Acquisition
 	owner    *Adapter
 	id       string
+	kind     brokerlock.Kind
 	election bool // a term: also recorded in the election metrics
 	start    time.Time
 
@@ -27,8 +28,8 @@ var _ brokerlock.Acquisition = (*acquisition)(nil)
 // track wraps inner and starts the watcher that records its end. After
 // Close there is no watcher: the wrapped Close ended the hold, so its end
 // is recorded at once.
-func (a *Adapter) track(id string, election bool, inner brokerlock.Acquisition) *acquisition {
-	h := &acquisition{Acquisition: inner, owner: a, id: id, election: election, start: time.Now(),
+func (a *Adapter) track(id string, req brokerlock.Request, inner brokerlock.Acquisition) *acquisition {
+	h := &acquisition{Acquisition: inner, owner: a, id: id, kind: req.Kind, election: req.Election, start: time.Now(),
 		releasing: make(chan struct{}), ended: make(chan struct{})}
 	if !a.goWatch(h.watch) {
 		h.recordEnd(endClosed)
@@ -53,7 +54,7 @@ func (h *acquisition) watch() {
 // for a nil Err (see endOf).
 func (h *acquisition) recordEnd(fallback string) {
 	end := endOf(h.Err(), fallback)
-	h.owner.m.ended(h.id, end, time.Since(h.start))
+	h.owner.m.ended(h.kind, h.id, end, time.Since(h.start))
 	if h.election {
 		h.owner.m.termEnded(h.id, end)
 	}
@@ -66,7 +67,7 @@ func (h *acquisition) recordEnd(fallback string) {
 func (h *acquisition) Release(ctx context.Context) error {
 	err := h.Acquisition.Release(ctx)
 	h.releaseOnce.Do(func() {
-		h.owner.m.released(h.id, releaseResult(err))
+		h.owner.m.released(h.kind, h.id, releaseResult(err))
 		close(h.releasing)
 	})
 	<-h.ended

@@ -59,20 +59,21 @@ func (a *Adapter) Unwrap() brokerlock.Adapter { return a.inner }
 
 // Acquire calls the wrapped Acquire and records its result and how long
 // it took; a successful one starts a hold, whose end is recorded when its
-// Done closes. An election's Campaign (req.Election) also counts in the
+// Done closes. The hold metrics carry the label primitive (req.Kind:
+// lock, semaphore, rwlock, election). An election's Campaign also counts in the
 // election metrics, by election name: a won one sets
 // brokerlock_election_leader to 1 until the term ends.
 func (a *Adapter) Acquire(ctx context.Context, id string, req brokerlock.Request) (brokerlock.Acquisition, error) {
 	start := time.Now()
 	acq, err := a.inner.Acquire(ctx, id, req)
-	a.m.acquired(id, classify(ctx, err), time.Since(start))
+	a.m.acquired(req.Kind, id, classify(ctx, err), time.Since(start))
 	if req.Election {
 		a.m.campaigned(id, classify(ctx, err), time.Since(start))
 	}
 	if err != nil {
 		return nil, err
 	}
-	return a.track(id, req.Election, acq), nil
+	return a.track(id, req, acq), nil
 }
 
 // IsReserved calls the wrapped IsReserved; errors count in

@@ -46,3 +46,25 @@ func TestElectionLeaderGauge(t *testing.T) {
 		want{electionLeader, []string{"election", "scheduler"}, 0})
 	_ = term.Resign(ctx)
 }
+
+// Holds of a semaphore and of an RWLock count under their own primitive
+// label, apart from a lock's.
+func TestPrimitiveLabel(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	h, err := f.lock.Semaphore("migrate", 2, brokerlock.Options{}).Hold(ctx)
+	if err != nil {
+		t.Fatalf("Semaphore.Hold: got error %v", err)
+	}
+	r, err := f.lock.RWLock("snapshot", brokerlock.Options{}).RHold(ctx)
+	if err != nil {
+		t.Fatalf("RWLock.RHold: got error %v", err)
+	}
+	wantValues(t, f.reg, "while a permit and a read are held",
+		want{acquisitions, []string{"primitive", "semaphore", "result", "acquired"}, 1},
+		want{acquisitions, []string{"primitive", "rwlock", "result", "acquired"}, 1},
+		want{acquisitions, []string{"primitive", "lock", "result", "acquired"}, 0},
+		want{inProgress, []string{"primitive", "semaphore"}, 1})
+	_ = h.Release(ctx)
+	_ = r.Release(ctx)
+}

@@ -44,10 +44,10 @@ func ExampleWrap() {
 	printSeries(reg, "brokerlock_acquisitions_total", "brokerlock_releases_total", "brokerlock_holds_in_progress")
 	// Output:
 	// TryHold while held: brokerlock: lock "nightly-report": memadapter: lock "nightly-report": brokerlock: locked by someone else
-	// brokerlock_acquisitions_total{result="acquired"} 2
-	// brokerlock_acquisitions_total{result="locked"} 1
-	// brokerlock_holds_in_progress 0
-	// brokerlock_releases_total{result="ok"} 2
+	// brokerlock_acquisitions_total{primitive="lock",result="acquired"} 2
+	// brokerlock_acquisitions_total{primitive="lock",result="locked"} 1
+	// brokerlock_holds_in_progress{primitive="lock"} 0
+	// brokerlock_releases_total{primitive="lock",result="ok"} 2
 }
 
 // printSeries prints the non-zero series of the named families as

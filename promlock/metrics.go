@@ -3,6 +3,8 @@ package promlock
 import (
 	"time"
 
+	"github.com/brokerlock/brokerlock/brokerlock"
+
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -27,6 +29,7 @@ type metrics struct {
 // newMetrics makes the collectors; register registers them.
 func newMetrics(c config) *metrics {
 	labels := func(names ...string) []string {
+		names = append([]string{"primitive"}, names...)
 		if c.idLabel {
 			return append(names, "id")
 		}
@@ -96,12 +99,23 @@ const (
 		"and kind (timeout, canceled, lost, released, closed, error)."
 )
 
-// values returns label values for lock id: values, then id if labelled.
-func (m *metrics) values(id string, values ...string) []string {
+// values returns label values for lock id of kind: kind, values, then id
+// if labelled.
+func (m *metrics) values(kind brokerlock.Kind, id string, values ...string) []string {
+	values = append([]string{kindValue(kind)}, values...)
 	if m.idLabel {
 		return append(values, id)
 	}
 	return values
+}
+
+// kindValue is the kind label's value: "lock" for a Request that names
+// none (an adapter called directly).
+func kindValue(kind brokerlock.Kind) string {
+	if kind == "" {
+		return string(brokerlock.KindLock)
+	}
+	return string(kind)
 }
 
 // preset creates the series of every result with value 0, so that rates
@@ -112,36 +126,36 @@ func (m *metrics) preset() {
 		return
 	}
 	for _, r := range acquireResults {
-		m.acquisitions.WithLabelValues(r)
+		m.acquisitions.WithLabelValues(string(brokerlock.KindLock), r)
 	}
 	for _, r := range releaseResults {
-		m.releases.WithLabelValues(r)
+		m.releases.WithLabelValues(string(brokerlock.KindLock), r)
 	}
-	m.inProgress.WithLabelValues()
-	m.losses.WithLabelValues()
+	m.inProgress.WithLabelValues(string(brokerlock.KindLock))
+	m.losses.WithLabelValues(string(brokerlock.KindLock))
 }
 
 // acquired records an Acquire call that returned result after wait.
-func (m *metrics) acquired(id, result string, wait time.Duration) {
-	m.acquisitions.WithLabelValues(m.values(id, result)...).Inc()
-	m.wait.WithLabelValues(m.values(id, result)...).Observe(wait.Seconds())
+func (m *metrics) acquired(kind brokerlock.Kind, id, result string, wait time.Duration) {
+	m.acquisitions.WithLabelValues(m.values(kind, id, result)...).Inc()
+	m.wait.WithLabelValues(m.values(kind, id, result)...).Observe(wait.Seconds())
 	if result == resultAcquired {
-		m.inProgress.WithLabelValues(m.values(id)...).Inc()
+		m.inProgress.WithLabelValues(m.values(kind, id)...).Inc()
 	}
 }
 
 // ended records the end of a hold that lasted d.
-func (m *metrics) ended(id, end string, d time.Duration) {
-	m.inProgress.WithLabelValues(m.values(id)...).Dec()
-	m.holdDuration.WithLabelValues(m.values(id, end)...).Observe(d.Seconds())
+func (m *metrics) ended(kind brokerlock.Kind, id, end string, d time.Duration) {
+	m.inProgress.WithLabelValues(m.values(kind, id)...).Dec()
+	m.holdDuration.WithLabelValues(m.values(kind, id, end)...).Observe(d.Seconds())
 	if end == endLost {
-		m.losses.WithLabelValues(m.values(id)...).Inc()
+		m.losses.WithLabelValues(m.values(kind, id)...).Inc()
 	}
 }
 
 // released records the first Release of a hold.
-func (m *metrics) released(id, result string) {
-	m.releases.WithLabelValues(m.values(id, result)...).Inc()
+func (m *metrics) released(kind brokerlock.Kind, id, result string) {
+	m.releases.WithLabelValues(m.values(kind, id, result)...).Inc()
 }
 
 // failed records a failed call of op.

@@ -87,6 +87,7 @@ func (s suite) parallelProperties() []property {
 		{"RWLockReadersShare", s.rwReadersShare},
 		{"RWLockWriterExcludes", s.rwWriterExcludes},
 		{"RWLockExclusion", s.rwExclusion},
+		{"HoldKindsLifecycle", s.holdKindsLifecycle},
 		{"ElectionExclusion", s.electionExclusion},
 		{"ElectionLeader", s.electionLeader},
 		{"ElectionObserve", s.electionObserve},

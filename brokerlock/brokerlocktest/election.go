@@ -45,20 +45,10 @@ func (s suite) electionFIFO(t *testing.T) {
 	ctx := testContext(t)
 	name := uniqueID(t)
 	leader := mustCampaign(t, ctx, s.election(t, name), "leader")
-	bl0, p0 := s.probed(t)
-	bl1, p1 := s.probed(t)
-	clients := []struct {
-		bl *brokerlock.BrokerLock
-		p  *probe
-	}{{bl0, p0}, {bl1, p1}}
 	grants := make(chan grant, candidates)
-	var wg sync.WaitGroup
-	for i := range candidates {
-		c := clients[i%len(clients)]
-		e := c.bl.Election(name, electionOpts)
-		wg.Go(func() { candidate(t, ctx, e, i, grants) })
-		c.p.waitQueued(t)
-	}
+	wg := s.queueInOrder(t, candidates, func(bl *brokerlock.BrokerLock, i int) {
+		candidate(t, ctx, bl.Election(name, electionOpts), i, grants)
+	})
 	if n := len(grants); n != 0 {
 		t.Errorf("candidates that led while the leader led: got %d, want 0", n)
 	}

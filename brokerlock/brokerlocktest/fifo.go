@@ -22,20 +22,10 @@ func (s suite) fifo(t *testing.T) {
 	ctx := testContext(t)
 	id := uniqueID(t)
 	holder := mustHold(t, ctx, s.locks(t, 1)[0].Item(id, waitOpts))
-	bl0, p0 := s.probed(t)
-	bl1, p1 := s.probed(t)
-	clients := []struct {
-		bl *brokerlock.BrokerLock
-		p  *probe
-	}{{bl0, p0}, {bl1, p1}}
 	grants := make(chan grant, waiters)
-	var wg sync.WaitGroup
-	for i := range waiters {
-		c := clients[i%len(clients)]
-		it := c.bl.Item(id, waitOpts)
-		wg.Go(func() { fifoWaiter(t, ctx, it, i, grants) })
-		c.p.waitQueued(t)
-	}
+	wg := s.queueInOrder(t, waiters, func(bl *brokerlock.BrokerLock, i int) {
+		fifoWaiter(t, ctx, bl.Item(id, waitOpts), i, grants)
+	})
 	if n := len(grants); n != 0 {
 		t.Errorf("waiters that got the lock while it was held: got %d, want 0", n)
 	}
@@ -47,6 +37,26 @@ func (s suite) fifo(t *testing.T) {
 		got = append(got, g)
 	}
 	checkFIFO(t, got, waiters)
+}
+
+// queueInOrder starts n waiters, alternately on two clients, each once
+// the one before it has entered Acquire and had queueDelay to queue;
+// wait is waiter i on its client's BrokerLock.
+func (s suite) queueInOrder(t *testing.T, n int, wait func(bl *brokerlock.BrokerLock, i int)) *sync.WaitGroup {
+	t.Helper()
+	bl0, p0 := s.probed(t)
+	bl1, p1 := s.probed(t)
+	clients := []struct {
+		bl *brokerlock.BrokerLock
+		p  *probe
+	}{{bl0, p0}, {bl1, p1}}
+	var wg sync.WaitGroup
+	for i := range n {
+		c := clients[i%len(clients)]
+		wg.Go(func() { wait(c.bl, i) })
+		c.p.waitQueued(t)
+	}
+	return &wg
 }
 
 // fifoWaiter takes the lock, reports it, and passes it on.

@@ -31,7 +31,7 @@ var mutants = []mutant{
 		rewrite(func(r *rewriting) {
 			r.acq = func(a brokerlock.Acquisition) brokerlock.Acquisition { return constantToken{a} }
 		})},
-	{"NoHardTTL", []string{"HardTTL", "Refresh", "StatefulAPI", "Do"},
+	{"NoHardTTL", []string{"HardTTL", "Refresh", "StatefulAPI", "Do", "HoldKindsLifecycle"},
 		rewrite(func(r *rewriting) {
 			r.req = func(q brokerlock.Request) brokerlock.Request { q.KeepAlive = true; return q }
 		})},
@@ -41,7 +41,7 @@ var mutants = []mutant{
 		})},
 	{"LeaksOnCancel", []string{"TimeoutLeavesNothing", "CancelLeavesNothing", "ElectionCampaignCancel"},
 		func(a brokerlock.Adapter) brokerlock.Adapter { return leaksOnCancel{a} }},
-	{"LateDone", []string{"HardTTL", "HoldLifecycle", "Close", "ElectionClose"},
+	{"LateDone", []string{"HardTTL", "HoldLifecycle", "Close", "ElectionClose", "HoldKindsLifecycle"},
 		rewrite(func(r *rewriting) { r.acq = newLateDone })},
 	{"LateExpires", []string{"HardTTL", "Refresh"},
 		rewrite(func(r *rewriting) {

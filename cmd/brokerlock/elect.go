@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -97,13 +98,11 @@ func (f *electFlags) spec(cmd *cobra.Command, args []string) (runSpec, error) {
 
 // runElected campaigns, runs the command while leading, and resigns.
 func (a *app) runElected(cmd *cobra.Command, spec runSpec) error {
-	sigs := notifySignals()
-	defer stopSignals(sigs)
-	c, err := a.connect(cmd)
-	if err != nil {
-		return err
-	}
-	defer c.close()
+	return a.withSignals(cmd, func(c *conn, sigs <-chan os.Signal) error { return a.runLeading(cmd, c, spec, sigs) })
+}
+
+// runLeading is runElected once connected.
+func (a *app) runLeading(cmd *cobra.Command, c *conn, spec runSpec, sigs <-chan os.Signal) error {
 	e := brokerlock.New(c.adapter).Election(spec.name, spec.eopts)
 	term, sig, err := unlessSignalled(cmd.Context(), sigs,
 		func(ctx context.Context) (*brokerlock.Term, error) { return e.Campaign(ctx, spec.value) },
@@ -129,16 +128,14 @@ func (a *app) listen(cmd *cobra.Command, f *electFlags, args []string) error {
 	if len(args) != 1 || args[0] == "" {
 		return usageErrorf("elect --listen: want one non-empty NAME, got %q", args)
 	}
-	sigs := notifySignals()
-	defer stopSignals(sigs)
-	c, err := a.connect(cmd)
-	if err != nil {
-		return err
-	}
-	defer c.close()
+	return a.withSignals(cmd, func(c *conn, sigs <-chan os.Signal) error { return a.printLeaders(cmd, c, args[0], asJSON, sigs) })
+}
+
+// printLeaders prints name's leader on every change until a signal.
+func (a *app) printLeaders(cmd *cobra.Command, c *conn, name string, asJSON bool, sigs <-chan os.Signal) error {
 	ctx, cancel := context.WithCancel(cmd.Context())
 	defer cancel()
-	leaders := brokerlock.New(c.adapter).Election(args[0], brokerlock.ElectionOptions{}).Observe(ctx)
+	leaders := brokerlock.New(c.adapter).Election(name, brokerlock.ElectionOptions{}).Observe(ctx)
 	for {
 		select {
 		case l, ok := <-leaders:

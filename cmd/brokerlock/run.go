@@ -188,8 +188,9 @@ func (f *runFlags) options() (brokerlock.Options, error) {
 	return opts, nil
 }
 
-// runLocked acquires the lock, runs the command and releases the lock.
-func (a *app) runLocked(cmd *cobra.Command, spec runSpec) error {
+// withSignals connects, with the signals that stop a waiting or running
+// command caught (see notifySignals), runs fn, and closes.
+func (a *app) withSignals(cmd *cobra.Command, fn func(c *conn, sigs <-chan os.Signal) error) error {
 	sigs := notifySignals()
 	defer stopSignals(sigs)
 	c, err := a.connect(cmd)
@@ -197,6 +198,16 @@ func (a *app) runLocked(cmd *cobra.Command, spec runSpec) error {
 		return err
 	}
 	defer c.close()
+	return fn(c, sigs)
+}
+
+// runLocked acquires the lock, runs the command and releases the lock.
+func (a *app) runLocked(cmd *cobra.Command, spec runSpec) error {
+	return a.withSignals(cmd, func(c *conn, sigs <-chan os.Signal) error { return a.runHolding(cmd, c, spec, sigs) })
+}
+
+// runHolding is runLocked once connected.
+func (a *app) runHolding(cmd *cobra.Command, c *conn, spec runSpec, sigs <-chan os.Signal) error {
 	h, sig, err := holdUnlessSignalled(cmd.Context(), spec.holder(brokerlock.New(c.adapter)), sigs)
 	switch {
 	case sig != nil:

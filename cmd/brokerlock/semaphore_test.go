@@ -5,6 +5,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/brokerlock/brokerlock/etcdadapter"
 )
 
 // run -n 2: two commands hold a permit at once, a third --try exits 75;
@@ -72,4 +74,23 @@ func TestRunPermitsUsage(t *testing.T) {
 	c := newCLI(t)
 	wantCode(t, c.run("run", "-n", "0", "x", "--", "true"), exitUsage)
 	wantCode(t, c.run("run", "-n", "2", "--shared", "x", "--", "true"), exitUsage)
+}
+
+// Real `etcdctl lock` on the same key is a writer: run --shared --try
+// exits 75 while it holds, and status lists a queued reader as one.
+func TestRunSharedBehindEtcdctlLock(t *testing.T) {
+	t.Parallel()
+	etcdctl := etcdctlBinary(t)
+	c := newCLI(t)
+	pfx := strings.TrimSuffix(etcdadapter.LockPrefix(c.prefix, "snapshot"), "/")
+	writer := startEtcdctl(t, etcdctl, "lock", pfx)
+	c.waitForKeys("snapshot", 1)
+	wantCode(t, c.run("run", "--shared", "--try", "snapshot", "--", "true"), exitBusy)
+	reader := c.start(c.args("run", "--shared", "snapshot", "--", "true")...)
+	c.waitForKeys("snapshot", 2)
+	if status := c.run("status", "snapshot"); !strings.Contains(status.stdout, "(reader)") {
+		t.Errorf("status with a reader queued behind etcdctl lock: got %q, want the waiter shown as a reader", status.stdout)
+	}
+	stopEtcdctl(t, writer)
+	wantCode(t, reader.wait(), 0)
 }

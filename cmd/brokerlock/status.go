@@ -113,7 +113,20 @@ func printWaiters(w io.Writer, waiters []brokerlock.Entry, now time.Time) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  #\tIDENTITY\tQUEUED\tTOKEN\tTTL\tLABEL or VALUE")
 	for i, e := range waiters {
-		fmt.Fprintf(tw, "  %d\t%s\t%s\t%d\t%s\t%s\n", i+1, orDash(e.Identity), agoOrDash(e.QueuedAt, now), e.Token, shortTTL(&e), orDash(e.Label+e.Value))
+		fmt.Fprintf(tw, "  %d\t%s\t%s\t%d\t%s\t%s\n", i+1, orDash(e.Identity), agoOrDash(e.QueuedAt, now), e.Token, shortTTL(&e), waiterText(&e))
 	}
 	_ = tw.Flush()
+}
+
+// waiterText is a waiter's label or value, with what it waits as when it
+// is not a plain lock's waiter: "(reader)", "(permit of 3)".
+func waiterText(e *brokerlock.Entry) string {
+	text := orDash(e.Label + e.Value)
+	switch {
+	case e.Shared:
+		return text + " (reader)"
+	case e.Limit > 0:
+		return fmt.Sprintf("%s (permit of %d)", text, e.Limit)
+	}
+	return text
 }

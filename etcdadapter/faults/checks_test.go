@@ -216,13 +216,14 @@ func (e *env) checkExclusion(res *result) {
 	e.checkViolations(res)
 }
 
-// checkPairs: no two holds' [acquired, end] intervals overlap.
+// checkPairs: no two holds' [acquired, end] intervals overlap, unless
+// both are an RWLock's readers.
 func (e *env) checkPairs(res *result, holds []*holdRec) {
 	t := e.t
 	for i, a := range holds {
 		for _, b := range holds[i+1:] {
-			if a.worker == b.worker {
-				continue
+			if a.worker == b.worker || a.shared && b.shared {
+				continue // readers share
 			}
 			if b.acquired.Before(a.end()) && a.acquired.Before(b.end()) {
 				if a.outsideEndedBy(b.acquired) || b.outsideEndedBy(a.acquired) {

@@ -46,6 +46,9 @@ var scenarios = []scenario{
 	// was among the 3 oldest).
 	{"leader-killed", semaphoreMode(ttl), faultLeaderKilled},
 	{"holder-cut-off", semaphoreMode(ttl), faultHolderCutOff},
+	// Three readers and a writer on an RWLock: a reader is cut off while
+	// the writer waits behind it.
+	{"reader-cut-off", rwMode(ttl), faultReaderCutOff},
 }
 
 // TestFaults runs every scenario once, in its default TTL mode.
@@ -71,7 +74,7 @@ func TestSoak(t *testing.T) {
 	start := len(results)
 	for _, sc := range scenarios {
 		modes := []mode{keepAliveMode(ttl), hardMode(ttl)}
-		if sc.mode.election || sc.mode.limit > 0 {
+		if sc.mode.election || sc.mode.limit > 0 || sc.mode.rw {
 			modes = []mode{sc.mode}
 		}
 		for _, m := range modes {
@@ -226,6 +229,42 @@ func faultHolderCutOff(e *env, res *result) {
 	} else {
 		res.note("cut-off holder w%d told after %v, next holder after %v (lease bound %v)",
 			w.id, e.rec.toldAfter(hr, cutAt), other.Sub(cutAt).Round(10*time.Millisecond), e.mode.blockBound)
+	}
+}
+
+// A reader is cut off from every member past the lease's TTL (connections
+// left open) while the writer queues behind it, then healed. It must be
+// told (Done) before the writer holds, and the writer must hold within the
+// lease bound of the cut.
+func faultReaderCutOff(e *env, res *result) {
+	got := make(chan *holdRec, 1)
+	var hook hookFunc
+	hook = func(w *worker, hr *holdRec) {
+		if !hr.shared {
+			e.setHook(hook) // the writer: wait for a reader
+			return
+		}
+		w.cutOff()
+		got <- hr
+	}
+	e.setHook(hook)
+	hr := e.takeHook(got)
+	w := e.workers[hr.worker]
+	writer := len(e.workers) - 1
+	cutAt := e.rec.event(fmt.Sprintf("reader w%d cut off", w.id), evFault)
+	writerAfterCut := func() time.Time { return e.rec.firstAcquiredAfter(cutAt)[writer] }
+	e.waitFor(e.mode.blockBound+liveSlack, func() bool { return !writerAfterCut().IsZero() })
+	e.expectLost(hr, time.Millisecond, "cut-off reader, once the writer held")
+	if rest := time.Until(cutAt.Add(e.mode.blockBound + time.Second)); rest > 0 {
+		time.Sleep(rest) // past the lease's TTL
+	}
+	w.heal()
+	e.rec.event(fmt.Sprintf("w%d healed", w.id), evHealCut)
+	if at := writerAfterCut(); at.IsZero() || at.Sub(cutAt) > e.liveBound(evHeal) {
+		e.t.Errorf("the writer did not hold within %v of cutting off reader w%d", e.liveBound(evHeal), w.id)
+	} else {
+		res.note("cut-off reader w%d told after %v, the writer held after %v (lease bound %v)",
+			w.id, e.rec.toldAfter(hr, cutAt), at.Sub(cutAt).Round(10*time.Millisecond), e.mode.blockBound)
 	}
 }
 

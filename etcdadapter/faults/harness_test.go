@@ -46,6 +46,9 @@ type mode struct {
 	// limit > 0: the workers hold permits of a Semaphore of this limit
 	// (and there are limit+1 of them), instead of an Item.
 	limit int
+	// rw: the workers share an RWLock: the last one writes (increments
+	// the counter), the others read it as readers.
+	rw bool
 	// blockBound is the longest a cut-off or dead holder can keep the
 	// others out: the lease TTL the adapter asks for (lease.go
 	// leaseSeconds) plus etcd's 500ms expiry check.
@@ -77,10 +80,23 @@ func semaphoreMode(ttl time.Duration) mode {
 	return m
 }
 
+// rwMode is keepAliveMode on an RWLock: three readers and one writer.
+func rwMode(ttl time.Duration) mode {
+	m := keepAliveMode(ttl)
+	m.name, m.rw = "rwlock", true
+	return m
+}
+
 // workers is how many workers the mode runs: one more than may hold.
 func (m mode) workers() int {
+	if m.rw {
+		return nWorkers + 1
+	}
 	return max(nWorkers, m.limit+1)
 }
+
+// reader reports whether worker id of the mode is an RWLock reader.
+func (m mode) reader(id int) bool { return m.rw && id < m.workers()-1 }
 
 // holders is how many may hold at once.
 func (m mode) holders() int { return max(1, m.limit) }
@@ -240,6 +256,7 @@ type worker struct {
 	item    *brokerlock.Item
 	elect   *brokerlock.Election  // in election mode
 	sem     *brokerlock.Semaphore // in semaphore mode
+	rw      *brokerlock.RWLock    // in rwlock mode
 	conns   connTracker
 	writes  atomic.Int64 // sequence of write ids
 }
@@ -252,6 +269,7 @@ func newWorker(t *testing.T, e *env, id int) *worker {
 	w.item = brokerlock.New(w.adapter).Item(lockID, e.mode.opts)
 	w.elect = brokerlock.New(w.adapter).Election(lockID, brokerlock.ElectionOptions{TTL: e.mode.opts.TTL})
 	w.sem = brokerlock.New(w.adapter).Semaphore(lockID, max(1, e.mode.limit), e.mode.opts)
+	w.rw = brokerlock.New(w.adapter).RWLock(lockID, e.mode.opts)
 	return w
 }
 
@@ -274,6 +292,10 @@ func (t termTenure) Release(ctx context.Context) error { return t.Resign(ctx) }
 // holdTimeout.
 func (w *worker) take(ctx context.Context) (tenure, error) {
 	switch {
+	case w.e.mode.reader(w.id):
+		return w.rw.RHold(ctx)
+	case w.e.mode.rw:
+		return w.rw.Hold(ctx)
 	case w.e.mode.limit > 0:
 		return w.sem.Hold(ctx)
 	case !w.e.mode.election:
@@ -459,7 +481,7 @@ func (w *worker) run() {
 			}
 			continue
 		}
-		hr := e.rec.acquired(w.id, seq, h)
+		hr := e.rec.acquired(w.id, seq, h, e.mode.reader(w.id))
 		e.wg.Add(1)
 		go func() {
 			defer e.wg.Done()
@@ -473,8 +495,15 @@ func (w *worker) run() {
 		e.rec.releasing(hr)
 		err = h.Release(context.Background())
 		e.rec.released(hr, err)
+		if e.mode.rw && !hr.shared {
+			sleepCtx(e.ctx, writerPause) // let the readers in together
+		}
 	}
 }
+
+// writerPause is how long an RWLock's writer waits between its holds, so
+// that readers hold together in between rather than one by one.
+const writerPause = 300 * time.Millisecond
 
 // critical does the guarded work of one hold, stopping once the hold has
 // ended (a careful worker checks Done before every write).
@@ -483,7 +512,11 @@ func (w *worker) critical(hr *holdRec) {
 		if hr.ended() || w.e.ctx.Err() != nil {
 			return
 		}
-		w.increment(hr, false)
+		if hr.shared {
+			w.read() // a reader only reads
+		} else {
+			w.increment(hr, false)
+		}
 		select {
 		case <-time.After(workTime):
 		case <-hr.h.Done():

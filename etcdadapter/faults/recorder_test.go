@@ -15,6 +15,7 @@ type holdRec struct {
 	worker   int
 	seq      int
 	h        tenure
+	shared   bool // an RWLock reader: may hold with other readers
 	key      string
 	token    int64
 	acquired time.Time // right after Hold returned
@@ -155,15 +156,15 @@ func newRecorder(holders, workers int) *recorder {
 
 // acquired records a new hold and checks, at this instant, that every
 // other worker's live hold has been told it ended.
-func (r *recorder) acquired(worker, seq int, h tenure) *holdRec {
+func (r *recorder) acquired(worker, seq int, h tenure, shared bool) *holdRec {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	now := time.Now()
-	hr := &holdRec{worker: worker, seq: seq, h: h, key: h.Key(), token: h.Token(), acquired: now}
+	hr := &holdRec{worker: worker, seq: seq, h: h, shared: shared, key: h.Key(), token: h.Token(), acquired: now}
 	var open []*holdRec // other workers' holds whose Done is still open
 	for other := range r.live {
-		if other.worker == worker {
-			continue
+		if other.worker == worker || shared && other.shared {
+			continue // readers share
 		}
 		if other.ended() {
 			if other.endBound.IsZero() || now.Before(other.endBound) {
