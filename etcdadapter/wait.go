@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/brokerlock/brokerlock/brokerlock"
@@ -72,9 +73,10 @@ func (q *acquisition) blocker(ctx context.Context) (watchTarget, error) {
 	return watchTarget{key: pred}, err
 }
 
-// ahead reads, in one txn, ops about the keys ahead of q's, and q's own
-// key; a key that is gone or re-created is a loss.
-func (q *acquisition) ahead(ctx context.Context, ops ...clientv3.Op) ([]*clientv3.TxnResponse, error) {
+// ahead reads, in one txn, ops (ranges over the keys ahead of q's) and
+// q's own key, and returns ops' results; an own key that is gone or
+// re-created is a loss.
+func (q *acquisition) ahead(ctx context.Context, ops ...clientv3.Op) ([]*pb.RangeResponse, error) {
 	var resp *clientv3.TxnResponse
 	err := attempts(ctx, requestTimeout, func(ctx context.Context) (err error) {
 		resp, err = q.a.client.Txn(ctx).Then(append(ops, clientv3.OpGet(q.key, clientv3.WithKeysOnly()))...).Commit()
@@ -83,12 +85,15 @@ func (q *acquisition) ahead(ctx context.Context, ops ...clientv3.Op) ([]*clientv
 	if err != nil {
 		return nil, err
 	}
-	own := resp.Responses[len(ops)].GetResponseRange().Kvs
-	if len(own) == 0 || own[0].CreateRevision != q.rev {
+	ranges := make([]*pb.RangeResponse, len(resp.Responses))
+	for i, r := range resp.Responses {
+		ranges[i] = r.GetResponseRange()
+	}
+	if own := ranges[len(ops)].Kvs; len(own) == 0 || own[0].CreateRevision != q.rev {
 		q.lose(errKeyDeleted)
 		return nil, q.state.Err()
 	}
-	return []*clientv3.TxnResponse{resp}, nil
+	return ranges[:len(ops)], nil
 }
 
 // olderThan limits a read of the lock's prefix to keys older than q's.
@@ -101,7 +106,7 @@ func (q *acquisition) predecessor(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if kvs := resp[0].Responses[0].GetResponseRange().Kvs; len(kvs) > 0 {
+	if kvs := resp[0].Kvs; len(kvs) > 0 {
 		return string(kvs[0].Key), nil
 	}
 	return "", nil
@@ -119,8 +124,8 @@ func (q *acquisition) permitBlocker(ctx context.Context) (watchTarget, error) {
 	if err != nil {
 		return watchTarget{}, err
 	}
-	count := int64(len(resp[0].Responses[0].GetResponseRange().Kvs))
-	pred := resp[0].Responses[1].GetResponseRange().Kvs
+	count := int64(len(resp[0].Kvs))
+	pred := resp[1].Kvs
 	switch {
 	case count < int64(q.req.Limit):
 		return watchTarget{}, nil
@@ -156,7 +161,7 @@ func (q *acquisition) readerBlocker(ctx context.Context) (watchTarget, error) {
 	if err != nil {
 		return watchTarget{}, err
 	}
-	for _, kv := range resp[0].Responses[0].GetResponseRange().Kvs {
+	for _, kv := range resp[0].Kvs {
 		var e brokerlock.Entry
 		decodeValue(kv.Value, &e)
 		if !e.Shared {
