@@ -21,6 +21,13 @@
 //
 // Waiters watch only the key just before theirs, and also their own key:
 // if it is deleted while they wait, the wait ends with ErrLockLost.
+// Semaphores, RWLocks and Elections use the same keys and leases; only
+// the admission rule and the watch differ (wait.go): a semaphore permit
+// holds with fewer than its limit of keys ahead (the first waiter alone
+// watches the holders), an RWLock reader with no writer's key ahead (it
+// watches the nearest writer), and an election candidate's key holds its
+// value, etcd's Election layout, with the head of the queue as the
+// leader (Head, WatchHead).
 // A late or retried release never frees a newer holder: a key's name
 // (lease and slot) is given to a new acquisition only once a delete of it
 // was answered with nothing else outstanding, and once a delete's outcome
