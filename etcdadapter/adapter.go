@@ -54,7 +54,9 @@ func New(client *clientv3.Client, opts ...Option) *Adapter {
 	a := &Adapter{client: client, prefix: DefaultPrefix, identity: defaultIdentity(), log: slog.New(slog.DiscardHandler),
 		ctx: ctx, cancel: cancel, leases: map[int64]*leaseEntry{}, unrevoked: map[*lease]struct{}{}}
 	for _, o := range opts {
-		o(a)
+		if o != nil { // a nil Option changes nothing
+			o(a)
+		}
 	}
 	return a
 }

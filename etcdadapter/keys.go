@@ -19,10 +19,11 @@ var idEscaper = strings.NewReplacer("%", "%25", "/", "%2F")
 func EscapeID(id string) string { return idEscaper.Replace(id) }
 
 // LockPrefix returns the etcd key prefix under which the holder and the
-// waiters of lock id have their keys: prefix + EscapeID(id) + "/". Pass
-// prefix+id (without the trailing "/") to concurrency.NewMutex or
-// `etcdctl lock` to share the lock with them.
-func LockPrefix(prefix, id string) string { return prefix + EscapeID(id) + "/" }
+// waiters of lock id have their keys: prefix (ending in "/", as
+// WithPrefix makes it) + EscapeID(id) + "/". Pass it without the trailing
+// "/" to concurrency.NewMutex, concurrency.NewElection, `etcdctl lock` or
+// `etcdctl elect` to share the lock or election with them.
+func LockPrefix(prefix, id string) string { return normalPrefix(prefix) + EscapeID(id) + "/" }
 
 // waiterKey names one acquisition's key: the lease in hex as etcd's Mutex
 // does, and a slot number when the lease has several keys under the lock.

@@ -3,6 +3,7 @@ package etcdadapter_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/brokerlock/brokerlock/brokerlock"
 	"github.com/brokerlock/brokerlock/etcdadapter"
@@ -60,4 +61,45 @@ func TestUnusualIDs(t *testing.T) {
 		}
 	}
 	requireNoKeys(t, prefix)
+}
+
+// Prefixes "myapp" and "myapp2" never share keys: lock "2x" under the one
+// and lock "x" under the other are two locks (without the "/" that
+// WithPrefix adds, both would live under "myapp2x/").
+func TestPrefixesCannotCollide(t *testing.T) {
+	ctx := testCtx(t)
+	base := testPrefix(t)
+	a := brokerlock.New(newAdapter(t, base+"myapp")).Item("2x", brokerlock.Options{})
+	b := brokerlock.New(newAdapter(t, base+"myapp2")).Item("x", brokerlock.Options{})
+	h := mustHold(t, a)
+	defer h.Release(ctx)
+	if reserved, err := b.IsReserved(ctx); err != nil || reserved {
+		t.Errorf("lock x under prefix myapp2 while 2x under myapp is held: IsReserved got (%v, %v), want (false, nil)", reserved, err)
+	}
+	hb, err := b.TryHold(ctx)
+	if err != nil {
+		t.Fatalf("lock x under prefix myapp2: TryHold got %v, want the lock", err)
+	}
+	_ = hb.Release(ctx)
+	if got, want := etcdadapter.LockPrefix("myapp", "2x"), "myapp/2x/"; got != want {
+		t.Errorf(`LockPrefix("myapp", "2x"): got %q, want %q`, got, want)
+	}
+}
+
+// WithLogger(nil) means no logging, not a panic at the first warning, and
+// a nil Option changes nothing.
+func TestWithLoggerNil(t *testing.T) {
+	prefix := testPrefix(t)
+	ctx := testCtx(t)
+	a := etcdadapter.New(etcd.NewClient(t), etcdadapter.WithPrefix(prefix), etcdadapter.WithLogger(nil), nil)
+	defer a.Close()
+	h, err := brokerlock.New(a).Item("x", brokerlock.Options{}).Hold(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := etcd.Client().Delete(ctx, h.Key()); err != nil { // a loss: the adapter warns
+		t.Fatal(err)
+	}
+	waitDone(t, h, 5*time.Second)
+	_ = h.Release(ctx)
 }

@@ -66,7 +66,9 @@ func WithHoldBuckets(buckets ...float64) Option {
 func newConfig(opts []Option) (config, error) {
 	c := config{waitBuckets: DefaultWaitBuckets, holdBuckets: DefaultHoldBuckets}
 	for _, o := range opts {
-		o(&c)
+		if o != nil { // a nil Option changes nothing
+			o(&c)
+		}
 	}
 	if err := checkBuckets("WithWaitBuckets", c.waitBuckets); err != nil {
 		return c, err

@@ -195,3 +195,12 @@ func TestWrapInvalidArguments(t *testing.T) {
 		t.Errorf("series after failed Wraps: got %d (%v), want 0", got, err)
 	}
 }
+
+// A nil Option changes nothing (no panic).
+func TestWrapNilOption(t *testing.T) {
+	a := memadapter.New()
+	defer a.Close()
+	if _, err := promlock.Wrap(a, prometheus.NewRegistry(), nil); err != nil {
+		t.Errorf("Wrap with a nil Option: got error %v, want nil", err)
+	}
+}
