@@ -18,9 +18,9 @@ import (
 // resigns and returns fn's error, joined with Resign's if that failed.
 // When ctx is done, also while fn runs or returns, Run resigns and
 // returns an error wrapping ctx's. While campaigning it retries
-// transport errors and a candidacy lost while waiting, with backoff up to
-// maxBackoff; it returns errors wrapping ErrInvalid, ErrPermission or
-// ErrClosed. A panic in fn resigns, then goes on.
+// transport errors and a candidacy lost while waiting, with backoff
+// (100ms doubling up to 5s); it returns errors wrapping ErrInvalid,
+// ErrPermission or ErrClosed. A panic in fn resigns, then goes on.
 func (e *Election) Run(ctx context.Context, value string, fn func(ctx context.Context, t *Term) error) error {
 	if err := e.check(value); err != nil {
 		return err
@@ -29,6 +29,9 @@ func (e *Election) Run(ctx context.Context, value string, fn func(ctx context.Co
 		t, err := e.Campaign(ctx, value)
 		switch {
 		case ctx.Err() != nil:
+			if t != nil { // elected just as ctx ended
+				_ = t.Resign(ctx)
+			}
 			return e.runDone(ctx, err)
 		case err != nil && !retryable(err):
 			return err
