@@ -85,6 +85,11 @@ func (a *Adapter) followHead(ctx context.Context, pfx string, s *latest.Sender[b
 		wch := a.client.Watch(wctx, pfx, clientv3.WithPrefix(), clientv3.WithRev(w.rev+1))
 		w.follow(ctx, wch, s)
 		stop()
+		// A watch that keeps breaking (a member without leader, a
+		// refusal) must not spin: pause before the next read.
+		if !sendWhileWaiting(ctx, s, retryInterval) {
+			return
+		}
 	}
 }
 
