@@ -3,7 +3,6 @@ package brokerlock
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 )
 
@@ -55,7 +54,7 @@ func cancelOnLoss(ctx context.Context, h ender) (context.Context, func()) {
 func doRelease(ctx context.Context, h *Hold) error {
 	err := h.Release(ctx)
 	if errors.Is(err, ErrLockLost) {
-		return fmt.Errorf("brokerlock: lock %q: lost while Do's fn ran: %w", h.id, h.Err())
+		return callErr(h.Err(), "lock %q: lost while Do's fn ran", h.id)
 	}
 	return err
 }

@@ -111,7 +111,7 @@ func (e *Election) Campaign(ctx context.Context, value string) (*Term, error) {
 		if ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
 			err = fmt.Errorf("%w (%w)", ctx.Err(), err)
 		}
-		return nil, fmt.Errorf("brokerlock: election %q: campaign: %w", e.name, err)
+		return nil, callErr(err, "election %q: campaign", e.name)
 	}
 	return &Term{name: e.name, acq: acq, value: value}, nil
 }
@@ -141,9 +141,9 @@ func (e *Election) Leader(ctx context.Context) (Leader, error) {
 	head, err := e.adapter.Head(ctx, e.name)
 	switch {
 	case err != nil:
-		return Leader{}, fmt.Errorf("brokerlock: election %q: leader: %w", e.name, err)
+		return Leader{}, callErr(err, "election %q: leader", e.name)
 	case head.Key == "":
-		return Leader{}, fmt.Errorf("brokerlock: election %q: %w", e.name, ErrNoLeader)
+		return Leader{}, callErr(ErrNoLeader, "election %q", e.name)
 	}
 	return head, nil
 }

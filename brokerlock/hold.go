@@ -2,7 +2,6 @@ package brokerlock
 
 import (
 	"context"
-	"fmt"
 	"sync/atomic"
 	"time"
 )
@@ -35,7 +34,7 @@ func (h *Hold) Release(ctx context.Context) error {
 		return nil
 	}
 	if err := h.acq.Release(ctx); err != nil {
-		return fmt.Errorf("brokerlock: lock %q: release: %w", h.id, err)
+		return callErr(err, "lock %q: release", h.id)
 	}
 	return nil
 }
@@ -65,7 +64,7 @@ func (h *Hold) Expires() time.Time { return h.acq.Expires() }
 // ErrLockLost if the hold was already lost, and ErrReleased after Release.
 func (h *Hold) Refresh(ctx context.Context) error {
 	if err := h.acq.Refresh(ctx); err != nil {
-		return fmt.Errorf("brokerlock: lock %q: refresh: %w", h.id, err)
+		return callErr(err, "lock %q: refresh", h.id)
 	}
 	return nil
 }

@@ -84,11 +84,11 @@ func (it *Item) Inspect(ctx context.Context) (LockInfo, error) {
 func inspect(ctx context.Context, adapter Adapter, what, id string) (LockInfo, error) {
 	in, ok := adapter.(Inspector)
 	if !ok {
-		return LockInfo{}, fmt.Errorf("brokerlock: %s %q: inspect: adapter %T: %w", what, id, adapter, errors.ErrUnsupported)
+		return LockInfo{}, callErr(fmt.Errorf("adapter %T: %w", adapter, errors.ErrUnsupported), "%s %q: inspect", what, id)
 	}
 	info, err := in.Inspect(ctx, id)
 	if err != nil {
-		return LockInfo{}, fmt.Errorf("brokerlock: %s %q: inspect: %w", what, id, err)
+		return LockInfo{}, callErr(err, "%s %q: inspect", what, id)
 	}
 	return info, nil
 }

@@ -61,7 +61,7 @@ func (it *Item) IsReserved(ctx context.Context) (bool, error) {
 	}
 	reserved, err := it.adapter.IsReserved(ctx, it.id)
 	if err != nil {
-		return false, fmt.Errorf("brokerlock: lock %q: is reserved: %w", it.id, err)
+		return false, callErr(err, "lock %q: is reserved", it.id)
 	}
 	return reserved, nil
 }
@@ -101,10 +101,12 @@ func withTimeout(ctx context.Context, timeout time.Duration) (context.Context, c
 // into ErrTimeout, whatever shape the adapter's transport gave the error.
 func acquireError(ctx, wctx context.Context, what, id string, timeout time.Duration, err error) error {
 	switch {
+	case ctx.Err() == nil && errors.Is(context.Cause(wctx), errTimeoutCause) && errors.Is(err, context.DeadlineExceeded):
+		return callErr(fmt.Errorf("%w after %v (%w)", ErrTimeout, timeout, context.DeadlineExceeded), "%s %q", what, id)
 	case ctx.Err() == nil && errors.Is(context.Cause(wctx), errTimeoutCause):
-		return fmt.Errorf("%w: %s %q after %v (%w): %w", ErrTimeout, what, id, timeout, context.DeadlineExceeded, err)
+		return callErr(fmt.Errorf("%w after %v (%w): %w", ErrTimeout, timeout, context.DeadlineExceeded, err), "%s %q", what, id)
 	case ctx.Err() != nil && !errors.Is(err, ctx.Err()):
-		return fmt.Errorf("brokerlock: %s %q: %w (%w)", what, id, ctx.Err(), err)
+		return callErr(fmt.Errorf("%w (%w)", ctx.Err(), err), "%s %q", what, id)
 	}
-	return fmt.Errorf("brokerlock: %s %q: %w", what, id, err)
+	return callErr(err, "%s %q", what, id)
 }

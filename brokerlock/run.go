@@ -3,7 +3,6 @@ package brokerlock
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 )
 
@@ -81,7 +80,7 @@ func (e *Election) lead(ctx context.Context, t *Term, fn func(context.Context, *
 // runDone is Run's error once ctx is done; cause is the error that ended
 // the last step, if it says more than ctx's.
 func (e *Election) runDone(ctx context.Context, cause error) error {
-	err := fmt.Errorf("brokerlock: election %q: run: %w", e.name, ctx.Err())
+	err := callErr(ctx.Err(), "election %q: run", e.name)
 	if cause != nil && !errors.Is(cause, ctx.Err()) {
 		return errors.Join(err, cause)
 	}

@@ -2,7 +2,6 @@ package brokerlock
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -66,7 +65,7 @@ func (t *Term) Proclaim(ctx context.Context, value string) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if err := t.acq.SetValue(ctx, value); err != nil {
-		return fmt.Errorf("brokerlock: election %q: proclaim: %w", t.name, err)
+		return callErr(err, "election %q: proclaim", t.name)
 	}
 	t.value = value
 	return nil
@@ -82,7 +81,7 @@ func (t *Term) Resign(ctx context.Context) error {
 		return nil
 	}
 	if err := t.acq.Release(ctx); err != nil {
-		return fmt.Errorf("brokerlock: election %q: resign: %w", t.name, err)
+		return callErr(err, "election %q: resign", t.name)
 	}
 	return nil
 }

@@ -159,7 +159,7 @@ func (q *acquisition) putFailed(err error) error {
 
 func (a *Adapter) closedOr(err error) error {
 	if a.isClosed() {
-		return fmt.Errorf("%w (%w)", brokerlock.ErrClosed, err)
+		return brokerlock.ErrClosed // as memadapter says it; err is Close's cancellation
 	}
 	return denied(err)
 }

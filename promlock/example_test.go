@@ -43,7 +43,7 @@ func ExampleWrap() {
 
 	printSeries(reg, "brokerlock_acquisitions_total", "brokerlock_releases_total", "brokerlock_holds_in_progress")
 	// Output:
-	// TryHold while held: brokerlock: lock "nightly-report": memadapter: lock "nightly-report": brokerlock: locked by someone else
+	// TryHold while held: brokerlock: lock "nightly-report": locked by someone else (holder's token 2)
 	// brokerlock_acquisitions_total{primitive="lock",result="acquired"} 2
 	// brokerlock_acquisitions_total{primitive="lock",result="locked"} 1
 	// brokerlock_holds_in_progress{primitive="lock"} 0

@@ -88,6 +88,7 @@ func (s suite) parallelProperties() []property {
 		{"RWLockWriterExcludes", s.rwWriterExcludes},
 		{"RWLockExclusion", s.rwExclusion},
 		{"HoldKindsLifecycle", s.holdKindsLifecycle},
+		{"ErrorTexts", s.errorTexts},
 		{"ElectionExclusion", s.electionExclusion},
 		{"ElectionLeader", s.electionLeader},
 		{"ElectionObserve", s.electionObserve},

@@ -108,6 +108,8 @@ var mutants = []mutant{
 		})},
 	{"ReadersIgnoreWriters", []string{"RWLockWriterExcludes", "RWLockWriterNotStarved", "RWLockExclusion"},
 		rewrite(func(r *rewriting) { r.acquireID = freshID(func(req brokerlock.Request) bool { return req.Shared }) })},
+	{"RepeatsTheID", []string{"ErrorTexts"},
+		func(a brokerlock.Adapter) brokerlock.Adapter { return repeatsTheID{a} }},
 	{"InspectNoValues", []string{"ElectionInspect"},
 		func(a brokerlock.Adapter) brokerlock.Adapter { return inspectNoValues{a} }},
 	{"NoHead", []string{"ElectionLeader"},
@@ -349,4 +351,16 @@ func (i inspectNoValues) Inspect(ctx context.Context, id string) (brokerlock.Loc
 		info.Waiters[j].Value = ""
 	}
 	return info, err
+}
+
+// repeatsTheID names the lock in its errors again, as adapters did before
+// BrokerLock named it once.
+type repeatsTheID struct{ brokerlock.Adapter }
+
+func (r repeatsTheID) Acquire(ctx context.Context, id string, req brokerlock.Request) (brokerlock.Acquisition, error) {
+	a, err := r.Adapter.Acquire(ctx, id, req)
+	if err != nil {
+		err = fmt.Errorf("memadapter: lock %q: %w", id, err)
+	}
+	return a, err
 }

@@ -28,10 +28,10 @@ func (a *Adapter) Acquire(ctx context.Context, id string, req brokerlock.Request
 // when the lock is free.
 func checkRequest(ctx context.Context, id string, req brokerlock.Request) error {
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("memadapter: lock %q: %w", id, err)
+		return err
 	}
 	if req.TTL <= 0 {
-		return fmt.Errorf("memadapter: lock %q: %w: Request.TTL %v: want > 0", id, brokerlock.ErrInvalid, req.TTL)
+		return fmt.Errorf("%w: Request.TTL %v: want > 0", brokerlock.ErrInvalid, req.TTL)
 	}
 	return nil
 }
@@ -41,14 +41,14 @@ func (a *Adapter) enqueue(id string, req brokerlock.Request) (*entry, error) {
 	a.table.mu.Lock()
 	defer a.table.mu.Unlock()
 	if a.closed {
-		return nil, closedError(id)
+		return nil, brokerlock.ErrClosed
 	}
 	if err := a.table.checkLimitLocked(id, req.Limit); err != nil {
 		return nil, err
 	}
 	e := newEntry(a, id, req)
 	if req.Try && !admissible(append(slices.Clone(a.table.queues[id]), e), len(a.table.queues[id])) {
-		return nil, fmt.Errorf("memadapter: lock %q: %w", id, brokerlock.ErrLocked)
+		return nil, lockedError(a.table.queues[id])
 	}
 	a.entries[e] = struct{}{}
 	a.table.enqueueLocked(e)
@@ -67,7 +67,7 @@ func (a *Adapter) wait(ctx context.Context, e *entry) (brokerlock.Acquisition, e
 		a.table.mu.Lock()
 		defer a.table.mu.Unlock()
 		e.abandonLocked()
-		return nil, fmt.Errorf("memadapter: lock %q: %w", e.id, ctx.Err())
+		return nil, ctx.Err()
 	}
 }
 
@@ -79,9 +79,18 @@ func (t *table) checkLimitLocked(id string, limit int) error {
 	}
 	for _, e := range t.queues[id] {
 		if e.limit > 0 && e.limit != limit {
-			return fmt.Errorf("memadapter: lock %q: %w: Semaphore limit %d, but a holder or waiter of it uses limit %d",
-				id, brokerlock.ErrInvalid, limit, e.limit)
+			return fmt.Errorf("%w: Semaphore limit %d, but a holder or waiter of it uses limit %d",
+				brokerlock.ErrInvalid, limit, e.limit)
 		}
 	}
 	return nil
+}
+
+// lockedError is TryHold's ErrLocked, with the holder's token as
+// etcdadapter gives it.
+func lockedError(q []*entry) error {
+	if len(q) == 0 {
+		return brokerlock.ErrLocked
+	}
+	return fmt.Errorf("%w (holder's token %d)", brokerlock.ErrLocked, q[0].token)
 }

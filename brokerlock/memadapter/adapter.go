@@ -47,12 +47,12 @@ func newHandle(t *table) *Adapter {
 // holds lock id.
 func (a *Adapter) IsReserved(ctx context.Context, id string) (bool, error) {
 	if err := ctx.Err(); err != nil {
-		return false, fmt.Errorf("memadapter: lock %q: is reserved: %w", id, err)
+		return false, err
 	}
 	a.table.mu.Lock()
 	defer a.table.mu.Unlock()
 	if a.closed {
-		return false, closedError(id)
+		return false, brokerlock.ErrClosed
 	}
 	return a.table.holderLocked(id) != nil, nil
 }
@@ -109,7 +109,7 @@ func (a *Adapter) closeLocked() bool {
 	a.closed = true
 	waiting, holding := a.splitLocked()
 	for _, e := range waiting {
-		e.rejectLocked(closedError(e.id))
+		e.rejectLocked(brokerlock.ErrClosed)
 	}
 	for _, e := range holding {
 		e.endLocked(fmt.Errorf("memadapter: lock %q: %w: %w", e.id, brokerlock.ErrClosed, brokerlock.ErrLockLost))
@@ -133,7 +133,3 @@ func (a *Adapter) splitLocked() (waiting, holding []*entry) {
 
 // forgetLocked drops e from the handle's bookkeeping.
 func (a *Adapter) forgetLocked(e *entry) { delete(a.entries, e) }
-
-func closedError(id string) error {
-	return fmt.Errorf("memadapter: lock %q: %w", id, brokerlock.ErrClosed)
-}

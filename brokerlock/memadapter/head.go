@@ -12,12 +12,12 @@ import (
 // of the table; the zero Leader when nobody holds it.
 func (a *Adapter) Head(ctx context.Context, id string) (brokerlock.Leader, error) {
 	if err := ctx.Err(); err != nil {
-		return brokerlock.Leader{}, fmt.Errorf("memadapter: lock %q: head: %w", id, err)
+		return brokerlock.Leader{}, err
 	}
 	a.table.mu.Lock()
 	defer a.table.mu.Unlock()
 	if a.closed {
-		return brokerlock.Leader{}, closedError(id)
+		return brokerlock.Leader{}, brokerlock.ErrClosed
 	}
 	return a.table.headLocked(id), nil
 }

@@ -2,7 +2,6 @@ package memadapter
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/brokerlock/brokerlock/brokerlock"
@@ -16,12 +15,12 @@ var _ brokerlock.Inspector = (*Adapter)(nil)
 // token yet.
 func (a *Adapter) Inspect(ctx context.Context, id string) (brokerlock.LockInfo, error) {
 	if err := ctx.Err(); err != nil {
-		return brokerlock.LockInfo{}, fmt.Errorf("memadapter: lock %q: inspect: %w", id, err)
+		return brokerlock.LockInfo{}, err
 	}
 	a.table.mu.Lock()
 	defer a.table.mu.Unlock()
 	if a.closed {
-		return brokerlock.LockInfo{}, closedError(id)
+		return brokerlock.LockInfo{}, brokerlock.ErrClosed
 	}
 	info := brokerlock.LockInfo{ID: id}
 	var holders []brokerlock.Entry
