@@ -101,10 +101,12 @@ func withTimeout(ctx context.Context, timeout time.Duration) (context.Context, c
 // into ErrTimeout, whatever shape the adapter's transport gave the error.
 func acquireError(ctx, wctx context.Context, what, id string, timeout time.Duration, err error) error {
 	switch {
-	case ctx.Err() == nil && errors.Is(context.Cause(wctx), errTimeoutCause) && errors.Is(err, context.DeadlineExceeded):
-		return callErr(fmt.Errorf("%w after %v (%w)", ErrTimeout, timeout, context.DeadlineExceeded), "%s %q", what, id)
 	case ctx.Err() == nil && errors.Is(context.Cause(wctx), errTimeoutCause):
-		return callErr(fmt.Errorf("%w after %v (%w): %w", ErrTimeout, timeout, context.DeadlineExceeded, err), "%s %q", what, id)
+		cause := fmt.Errorf("%w after %v (%w)", ErrTimeout, timeout, context.DeadlineExceeded)
+		if !errors.Is(err, context.DeadlineExceeded) { // the adapter said more than the deadline
+			cause = fmt.Errorf("%w: %w", cause, err)
+		}
+		return callErr(cause, "%s %q", what, id)
 	case ctx.Err() != nil && !errors.Is(err, ctx.Err()):
 		return callErr(fmt.Errorf("%w (%w)", ctx.Err(), err), "%s %q", what, id)
 	}

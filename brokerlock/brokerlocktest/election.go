@@ -53,13 +53,7 @@ func (s suite) electionFIFO(t *testing.T) {
 		t.Errorf("candidates that led while the leader led: got %d, want 0", n)
 	}
 	wantNoErr(t, "leader's Resign", leader.Resign(ctx))
-	wg.Wait()
-	close(grants)
-	var got []grant
-	for g := range grants {
-		got = append(got, g)
-	}
-	checkFIFO(t, got, candidates)
+	checkFIFO(t, collectGrants(wg, grants), candidates)
 }
 
 // candidate campaigns (for at most waitBound), reports its term, and

@@ -30,13 +30,7 @@ func (s suite) fifo(t *testing.T) {
 		t.Errorf("waiters that got the lock while it was held: got %d, want 0", n)
 	}
 	wantNoErr(t, "holder's Release", holder.Release(ctx))
-	wg.Wait()
-	close(grants)
-	var got []grant
-	for g := range grants {
-		got = append(got, g)
-	}
-	checkFIFO(t, got, waiters)
+	checkFIFO(t, collectGrants(wg, grants), waiters)
 }
 
 // queueInOrder starts n waiters, alternately on two clients, each once
@@ -57,6 +51,18 @@ func (s suite) queueInOrder(t *testing.T, n int, wait func(bl *brokerlock.Broker
 		c.p.waitQueued(t)
 	}
 	return &wg
+}
+
+// collectGrants waits for the waiters of wg, which send on grants, and
+// returns what they sent, in order.
+func collectGrants(wg *sync.WaitGroup, grants chan grant) []grant {
+	wg.Wait()
+	close(grants)
+	var got []grant
+	for g := range grants {
+		got = append(got, g)
+	}
+	return got
 }
 
 // fifoWaiter takes the lock, reports it, and passes it on.

@@ -101,12 +101,7 @@ func testContext(t *testing.T) context.Context {
 // ends (a no-op if the test released it). Test goroutine only.
 func mustHold(t *testing.T, ctx context.Context, it *brokerlock.Item) *brokerlock.Hold {
 	t.Helper()
-	h, err := it.Hold(ctx)
-	if err != nil {
-		t.Fatalf("Hold(%q): got error %v, want the lock", it.ID(), err)
-	}
-	t.Cleanup(func() { _ = h.Release(context.Background()) })
-	return h
+	return mustHoldFrom(t, ctx, fmt.Sprintf("Hold(%q)", it.ID()), it.Hold)
 }
 
 // itemCall is one Item method, reduced to its error.

@@ -185,12 +185,10 @@ func (e *env) setHook(f hookFunc) { e.hook.Store(&f) }
 // stopWorkers stops the workers and waits for them; each releases what it
 // holds.
 func (e *env) stopWorkers() {
-	e.stopping.CompareAndSwap(nil, ptr(time.Now()))
+	e.stopping.CompareAndSwap(nil, new(time.Now()))
 	e.cancel()
 	e.wg.Wait()
 }
-
-func ptr[T any](v T) *T { return &v }
 
 // shutdown stops the workers, closes the adapters, the clients and the
 // proxies, in that order (a proxy's Close waits for its connections).
