@@ -1,7 +1,7 @@
 # brokerlock: `make test` is what CI runs (.ci/run).
 GO ?= go
 
-.PHONY: test lint vet fmt-check example bench fuzz
+.PHONY: test lint vet fmt-check example bench fuzz chaos
 
 test: vet
 	$(GO) test -race -count=1 ./...
@@ -61,3 +61,21 @@ SOAK ?= 5
 .PHONY: soak
 soak:
 	BROKERLOCK_SOAK=$(SOAK) $(GO) test -race -count=1 -timeout 120m -run '^TestSoak$$' -v ./etcdadapter/faults/
+
+# The real-process fault harness (internal/chaos, RELIABILITY.md): 3-member
+# clusters of real etcd processes (built from the etcd this module depends
+# on, and Debian's etcd 3.4 at CHAOS_ETCD34 when it is there), real worker
+# processes, each in its own network namespace (root: ip netns), through
+# SIGKILL, SIGSTOP and partitions, for the lock, the semaphore, the RW lock
+# and the election. CHAOS_TIME of faults in all (default 5m: every scenario
+# once per etcd and workload rotation); results, histories and timelines in
+# chaos-results/. Exits non-zero on any violation.
+CHAOS_TIME ?= 5m
+CHAOS_ETCD34 ?= /usr/bin/etcd
+CHAOS_BIN = chaos-results/bin
+chaos:
+	@mkdir -p $(CHAOS_BIN)
+	$(GO) build -o $(CHAOS_BIN)/ ./internal/chaos/cmd/...
+	etcds=$(CHAOS_BIN)/chaosetcd; \
+	if [ -x "$(CHAOS_ETCD34)" ]; then etcds=$$etcds,$(CHAOS_ETCD34); else echo "chaos: no etcd 3.4 at $(CHAOS_ETCD34): running against etcd 3.7 only"; fi; \
+	$(CHAOS_BIN)/chaos -etcd $$etcds -worker $(CHAOS_BIN)/chaosworker -time $(CHAOS_TIME) -out chaos-results/latest

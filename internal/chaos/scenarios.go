@@ -1,0 +1,199 @@
+package chaos
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"syscall"
+	"time"
+)
+
+// Scenario is one fault: Inject starts it and returns what ends it; the
+// fault lasts For (the point of a fault is how long it lasts, so this is
+// a timed wait on purpose).
+type Scenario struct {
+	Name   string
+	Netns  bool // a partition: needs network namespaces
+	For    func(load Workload) time.Duration
+	Inject func(r *Run) (target string, heal func() error, err error)
+}
+
+func fixed(d time.Duration) func(Workload) time.Duration {
+	return func(Workload) time.Duration { return d }
+}
+
+// pastTTL lasts until the holder's lease has expired on the server.
+func pastTTL(l Workload) time.Duration { return l.TTL + 2*time.Second }
+
+// Scenarios are every fault the harness injects.
+var Scenarios = []Scenario{
+	{Name: "holder-killed", For: fixed(time.Second), Inject: holderKilled},
+	{Name: "waiter-killed", For: fixed(time.Second), Inject: waiterKilled},
+	{Name: "holder-frozen", For: pastTTL, Inject: holderFrozen},
+	{Name: "etcd-leader-killed", For: fixed(2 * time.Second), Inject: leaderKilled},
+	{Name: "etcd-leader-frozen", For: fixed(4 * time.Second), Inject: leaderFrozen},
+	{Name: "etcd-member-frozen", For: fixed(8 * time.Second), Inject: memberFrozen},
+	{Name: "etcd-leader-isolated", Netns: true, For: fixed(5 * time.Second), Inject: leaderIsolated},
+	{Name: "split-minority-majority", Netns: true, For: fixed(6 * time.Second), Inject: split},
+	{Name: "one-way-leader-mute", Netns: true, For: fixed(5 * time.Second), Inject: oneWay},
+	{Name: "holder-cut-from-leader", Netns: true, For: fixed(5 * time.Second), Inject: holderCutFromLeader},
+	{Name: "holder-cut-off", Netns: true, For: pastTTL, Inject: holderCutOff},
+	{Name: "holder-link-flapping", Netns: true, For: fixed(6 * time.Second), Inject: holderFlapping},
+}
+
+func holderKilled(r *Run) (string, func() error, error) {
+	w, err := r.holder()
+	if err != nil {
+		return "", nil, err
+	}
+	r.Fleet.Kill(w)
+	return fmt.Sprintf("w%d", w.ID), func() error { return r.Fleet.Start(w) }, nil
+}
+
+func waiterKilled(r *Run) (string, func() error, error) {
+	w := r.waiter()
+	r.Fleet.Kill(w)
+	return fmt.Sprintf("w%d", w.ID), func() error { return r.Fleet.Start(w) }, nil
+}
+
+func holderFrozen(r *Run) (string, func() error, error) {
+	w, err := r.holder()
+	if err != nil {
+		return "", nil, err
+	}
+	r.Fleet.Freeze(w)
+	return fmt.Sprintf("w%d", w.ID), func() error { r.Fleet.Thaw(w); return nil }, nil
+}
+
+func leaderKilled(r *Run) (string, func() error, error) {
+	m, err := r.leader()
+	if err != nil {
+		return "", nil, err
+	}
+	m.proc.Kill()
+	return m.Name, func() error { return r.Cluster.Start(m) }, nil
+}
+
+func leaderFrozen(r *Run) (string, func() error, error) {
+	m, err := r.leader()
+	if err != nil {
+		return "", nil, err
+	}
+	return m.Name, freezeMember(m), nil
+}
+
+// memberFrozen silences a follower: its connections stay open and say
+// nothing, the case where every watch on one gRPC stream stalls.
+func memberFrozen(r *Run) (string, func() error, error) {
+	m, err := r.leader()
+	if err != nil {
+		return "", nil, err
+	}
+	f := r.Cluster.Followers(m)[rand.IntN(2)]
+	return f.Name, freezeMember(f), nil
+}
+
+func freezeMember(m *Member) func() error {
+	m.proc.Signal(syscall.SIGSTOP)
+	return func() error { m.proc.Signal(syscall.SIGCONT); return nil }
+}
+
+func leaderIsolated(r *Run) (string, func() error, error) {
+	m, err := r.leader()
+	if err != nil {
+		return "", nil, err
+	}
+	err = r.Net.Partition([]*Host{m.Host}, hostsOf(r.Cluster.Followers(m)))
+	return m.Name + " from the other members", r.Net.Heal, err
+}
+
+// split puts the leader and the first half of the workers on one side,
+// the two followers and the other workers on the other.
+func split(r *Run) (string, func() error, error) {
+	m, err := r.leader()
+	if err != nil {
+		return "", nil, err
+	}
+	minority, majority := []*Host{m.Host}, hostsOf(r.Cluster.Followers(m))
+	half := len(r.Fleet.Workers) / 2
+	for i, w := range r.Fleet.Workers {
+		if i < half {
+			minority = append(minority, w.Host)
+		} else {
+			majority = append(majority, w.Host)
+		}
+	}
+	err = r.Net.Partition(minority, majority)
+	return fmt.Sprintf("%s+w0..w%d | rest", m.Name, half-1), r.Net.Heal, err
+}
+
+// oneWay drops what the leader sends to the followers; what they send
+// still reaches it.
+func oneWay(r *Run) (string, func() error, error) {
+	m, err := r.leader()
+	if err != nil {
+		return "", nil, err
+	}
+	var errs []error
+	for _, f := range r.Cluster.Followers(m) {
+		errs = append(errs, r.Net.CutOneWay(m.Host, f.Host))
+	}
+	return m.Name + " -> followers", r.Net.Heal, errors.Join(errs...)
+}
+
+func holderCutFromLeader(r *Run) (string, func() error, error) {
+	w, err := r.holder()
+	if err != nil {
+		return "", nil, err
+	}
+	m, err := r.leader()
+	if err != nil {
+		return "", nil, err
+	}
+	err = r.Net.Cut(w.Host, m.Host)
+	return fmt.Sprintf("w%d from %s", w.ID, m.Name), r.Net.Heal, err
+}
+
+func holderCutOff(r *Run) (string, func() error, error) {
+	w, err := r.holder()
+	if err != nil {
+		return "", nil, err
+	}
+	err = r.Net.SetLink(w.Host, false)
+	return fmt.Sprintf("w%d", w.ID), r.Net.Heal, err
+}
+
+// holderFlapping takes the holder's link down and up every 400ms until
+// healed.
+func holderFlapping(r *Run) (string, func() error, error) {
+	w, err := r.holder()
+	if err != nil {
+		return "", nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		var errs []error
+		for up := false; ctx.Err() == nil; up = !up {
+			errs = append(errs, r.Net.SetLink(w.Host, up))
+			select {
+			case <-ctx.Done():
+			case <-time.After(400 * time.Millisecond):
+			}
+		}
+		done <- errors.Join(errs...)
+	}()
+	return fmt.Sprintf("w%d", w.ID), func() error {
+		cancel()
+		return errors.Join(<-done, r.Net.Heal())
+	}, nil
+}
+
+func hostsOf(ms []*Member) []*Host {
+	var hs []*Host
+	for _, m := range ms {
+		hs = append(hs, m.Host)
+	}
+	return hs
+}
