@@ -32,6 +32,8 @@ type Adapter struct {
 	// unrevoked: every granted lease that Close must revoke: live ones,
 	// retired ones that still have holds (no longer in leases).
 	unrevoked map[*lease]struct{}
+
+	waits waitStream // the waiters' watch stream (stream.go)
 }
 
 var _ brokerlock.Adapter = (*Adapter)(nil)
@@ -53,6 +55,7 @@ func New(client *clientv3.Client, opts ...Option) *Adapter {
 	ctx, cancel := context.WithCancel(context.Background())
 	a := &Adapter{client: client, prefix: DefaultPrefix, identity: defaultIdentity(), log: slog.New(slog.DiscardHandler),
 		ctx: ctx, cancel: cancel, leases: map[int64]*leaseEntry{}, unrevoked: map[*lease]struct{}{}}
+	a.waits.a = a
 	for _, o := range opts {
 		if o != nil { // a nil Option changes nothing
 			o(a)

@@ -81,7 +81,9 @@ func (a *Adapter) followHead(ctx context.Context, pfx string, s *latest.Sender[b
 		if !w.resync(ctx, s) {
 			return
 		}
-		wctx, stop := context.WithCancel(clientv3.WithRequireLeader(ctx))
+		// on the waiters' stream, whose probe cancels wctx if it goes
+		// silent (stream.go)
+		wctx, stop, _ := a.waits.enter(ctx)
 		wch := a.client.Watch(wctx, pfx, clientv3.WithPrefix(), clientv3.WithRev(w.rev+1))
 		w.follow(ctx, wch, s)
 		stop()
@@ -140,6 +142,9 @@ func (w *headWatch) follow(ctx context.Context, wch clientv3.WatchChan, s *lates
 		case s.Out() <- s.Next():
 			s.Sent()
 		case resp, ok := <-wch:
+			if ok && resp.IsProgressNotify() {
+				continue // the probe's, not a change
+			}
 			if !ok || resp.Err() != nil || !w.apply(ctx, resp.Events) {
 				return
 			}

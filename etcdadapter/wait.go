@@ -2,9 +2,12 @@ package etcdadapter
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"time"
 
 	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/brokerlock/brokerlock/brokerlock"
@@ -41,7 +44,7 @@ func (q *acquisition) waitTurn(ctx context.Context, try bool) error {
 		case try:
 			return fmt.Errorf("%w (blocked by %s)", brokerlock.ErrLocked, target.key)
 		case target != w.target:
-			if err := w.start(ctx, q.a.client, target); err != nil {
+			if err := w.start(ctx, &q.a.waits, target); err != nil {
 				return err
 			}
 			continue
@@ -172,33 +175,44 @@ func (q *acquisition) readerBlocker(ctx context.Context) (watchTarget, error) {
 }
 
 // awaitChange waits for an event on the watch; the caller reads again to
-// see what it meant.
+// see what it meant. A progress notification (the stream's probe asked
+// for it) is no event; a stream found silent is left for a new one.
 func (q *acquisition) awaitChange(ctx context.Context, w *keyWatch) error {
-	select {
-	case _, ok := <-w.ch:
-		if !ok {
-			w.stop() // broken watch: start a new one
+	for {
+		select {
+		case resp, ok := <-w.ch:
+			if ok && resp.IsProgressNotify() {
+				continue
+			}
+			if !ok || resp.Err() != nil {
+				w.stop() // broken watch: start a new one
+			}
+			return nil
+		case <-w.moved:
+			w.stop()
+			return nil
+		case <-q.state.Done():
+			return q.state.Err()
+		case <-ctx.Done():
+			return ctx.Err()
 		}
-		return nil
-	case <-q.state.Done():
-		return q.state.Err()
-	case <-ctx.Done():
-		return ctx.Err()
 	}
 }
 
-// keyWatch is the one watch a waiter keeps.
+// keyWatch is the one watch a waiter keeps, on the waiters' stream.
 type keyWatch struct {
 	target watchTarget
 	ch     clientv3.WatchChan
-	cancel context.CancelFunc
+	moved  <-chan struct{} // closed if the stream is found silent
+	cancel func()
 }
 
 // start watches target from the current revision and returns once etcd
-// has created the watch.
-func (w *keyWatch) start(ctx context.Context, client *clientv3.Client, target watchTarget) error {
+// has created the watch, or once the stream was found silent (with the
+// watch stopped: the caller reads and watches again).
+func (w *keyWatch) start(ctx context.Context, s *waitStream, target watchTarget) error {
 	w.stop()
-	wctx, cancel := context.WithCancel(ctx)
+	wctx, cancel, moved := s.enter(ctx)
 	opts := []clientv3.OpOption{clientv3.WithCreatedNotify()}
 	if target.prefix {
 		opts = append(opts, clientv3.WithPrefix())
@@ -206,14 +220,39 @@ func (w *keyWatch) start(ctx context.Context, client *clientv3.Client, target wa
 	if !target.puts {
 		opts = append(opts, clientv3.WithFilterPut())
 	}
-	ch := client.Watch(wctx, target.key, opts...)
-	resp, ok := <-ch
-	if !ok || !resp.Created {
-		cancel()
+	ch := s.a.client.Watch(wctx, target.key, opts...)
+	*w = keyWatch{target: target, ch: ch, moved: moved, cancel: cancel}
+	for {
+		resp, ok := <-ch
+		switch {
+		case ok && resp.Created:
+			return nil
+		case ok && resp.IsProgressNotify():
+			continue
+		}
+		w.stop()
+		select {
+		case <-moved:
+			return nil
+		default:
+		}
+		if ok && errors.Is(resp.Err(), rpctypes.ErrNoLeader) {
+			// the member lost its leader: read (elsewhere) and watch
+			// again on a new stream, after a pause
+			return pause(ctx, retryInterval)
+		}
 		return watchError(ctx, resp, ok)
 	}
-	w.target, w.ch, w.cancel = target, ch, cancel
-	return nil
+}
+
+// pause waits d or until ctx is done (its error).
+func pause(ctx context.Context, d time.Duration) error {
+	select {
+	case <-time.After(d):
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func watchError(ctx context.Context, resp clientv3.WatchResponse, ok bool) error {

@@ -313,3 +313,109 @@ func TestOutsideDeleteGapIsFenced(t *testing.T) {
 		t.Errorf("old holder's Err: %v, want ErrLockLost", err)
 	}
 }
+
+// Finding F7 (the real-process harness, internal/chaos: etcd-member-frozen,
+// etcd-leader-isolated): a waiter whose watch stream is on a member that
+// went silent is handed the lock within a few seconds of its release,
+// not when gRPC's keepalive gives up on the connection (never, with the
+// README's client settings). Before the fix every waiter's watch sat on
+// the one stream and heard nothing. Now the stream is probed with
+// progress requests while anyone waits, and a silent one is left.
+func TestWaiterOnSilentStreamIsHandedOff(t *testing.T) {
+	p := newProbe(t, 3)
+	opts := brokerlock.Options{TTL: 2 * time.Second, KeepAlive: true, Timeout: 30 * time.Second}
+	holder, err := brokerlock.New(p.direct).Item(lockID, opts).Hold(bg(t, 10*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := p.pinToMember0()
+	got := make(chan error, 1)
+	go func() {
+		h, err := brokerlock.New(p.adapter).Item(lockID, opts).Hold(bg(t, 30*time.Second))
+		if err == nil {
+			err = h.Release(context.Background())
+		}
+		got <- err
+	}()
+	for len(p.keys()) < 2 {
+		time.Sleep(20 * time.Millisecond) // polling the server: the waiter's put has no event to await
+	}
+	p.silenceMember0(all)
+	released := time.Now()
+	if err := holder.Release(bg(t, 5*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	// bound: probeInterval + probeTimeout + a read attempt on the silent
+	// member (2s) + another stream's creation, with slack
+	select {
+	case err := <-got:
+		if err != nil {
+			t.Errorf("waiter on the silent member's stream: Hold: %v", err)
+		}
+		d := time.Since(released)
+		t.Logf("waiter on the silent member's stream acquired %v after the release", d.Round(10*time.Millisecond))
+		if d > 8*time.Second {
+			t.Errorf("waiter on the silent member's stream acquired %v after the release; want within 8s", d.Round(10*time.Millisecond))
+		}
+	case <-time.After(20 * time.Second):
+		t.Errorf("waiter on the silent member's stream: not acquired 20s after the release")
+		p.heal()
+		<-got
+	}
+}
+
+// pinToMember0 makes member 0 the proxied client's only endpoint, so the
+// next watch stream goes there; silenceMember0 gives the client all its
+// endpoints back and makes member 0 silent for it (healed at the end of
+// the test).
+func (p *probe) pinToMember0() (all []string) {
+	all = p.client.Endpoints()
+	p.client.SetEndpoints(all[0])
+	return all
+}
+
+func (p *probe) silenceMember0(all []string) {
+	time.Sleep(300 * time.Millisecond) // the watch is being created; nothing to await from outside
+	p.client.SetEndpoints(all...)
+	p.proxies[0].BlackholeTx()
+	p.proxies[0].BlackholeRx()
+	p.t.Cleanup(p.heal)
+}
+
+// Finding F7 for observers: Observe, on the waiters' stream, reports a
+// new leader within a few seconds while the member its stream was on is
+// silent.
+func TestObserverOnSilentStreamSeesNewLeader(t *testing.T) {
+	p := newProbe(t, 3)
+	opts := brokerlock.ElectionOptions{TTL: 2 * time.Second}
+	first, err := brokerlock.New(p.direct).Election(lockID, opts).Campaign(bg(t, 10*time.Second), "first")
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := p.pinToMember0()
+	leaders := brokerlock.New(p.adapter).Election(lockID, opts).Observe(bg(t, 60*time.Second))
+	awaitLeader(t, leaders, "first", "at the start")
+	p.silenceMember0(all)
+	second := brokerlock.New(p.direct).Election(lockID, opts)
+	campaign := make(chan error, 1)
+	go func() {
+		term, err := second.Campaign(bg(t, 10*time.Second), "second")
+		if err == nil {
+			t.Cleanup(func() { _ = term.Resign(context.Background()) })
+		}
+		campaign <- err
+	}()
+	if err := first.Resign(bg(t, 5*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	resigned := time.Now()
+	if err := <-campaign; err != nil {
+		t.Fatal(err)
+	}
+	awaitLeader(t, leaders, "second", "after the resign, with the observer's member silent")
+	d := time.Since(resigned)
+	t.Logf("observer on the silent member's stream saw the new leader %v after the resign", d.Round(10*time.Millisecond))
+	if d > 8*time.Second {
+		t.Errorf("observer on the silent member's stream saw the new leader %v after the resign; want within 8s", d.Round(10*time.Millisecond))
+	}
+}
