@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log"
@@ -36,19 +37,23 @@ func main() {
 		total     = flag.Duration("time", 5*time.Minute, "fault time of the whole run, shared by every etcd and workload")
 		out       = flag.String("out", "chaos-results", "directory of the results")
 		modes     = flag.String("modes", "", "only these workloads (comma-separated)")
+		noNetns   = flag.Bool("no-netns", false, "run every process on 127.0.0.1, without partitions (as where namespaces are unavailable)")
 	)
 	flag.Parse()
 	log.SetFlags(log.Ltime)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, strings.Split(*etcds, ","), *workerBin, *total, *out, *modes); err != nil {
+	netns := chaos.NetnsAvailable()
+	if *noNetns {
+		netns = errors.New("-no-netns")
+	}
+	if err := run(ctx, strings.Split(*etcds, ","), *workerBin, *total, *out, *modes, netns); err != nil {
 		log.Print(err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, etcds []string, workerBin string, total time.Duration, out, modes string) error {
-	netns := chaos.NetnsAvailable()
+func run(ctx context.Context, etcds []string, workerBin string, total time.Duration, out, modes string, netns error) error {
 	if netns != nil {
 		log.Printf("partitions skipped: network namespaces are not available here (%v); the process faults still run", netns)
 	}
@@ -99,13 +104,16 @@ func report(out string, results []*chaos.Result, links map[*chaos.Result]string)
 		return err
 	}
 	fmt.Print(md)
-	violations := 0
+	violations, failed := 0, 0
 	for _, r := range results {
 		violations += len(r.Violations)
+		if len(r.Violations) > 0 {
+			failed++
+		}
 	}
+	fmt.Printf("\nchaos: %d passed, %d failed\n", len(results)-failed, failed)
 	if violations > 0 {
-		return fmt.Errorf("%d violations", violations)
+		return fmt.Errorf("%d violations in %d runs", violations, failed)
 	}
-	log.Printf("0 violations in %d runs", len(results))
 	return nil
 }
