@@ -73,9 +73,10 @@ soak:
 CHAOS_TIME ?= 5m
 CHAOS_ETCD34 ?= /usr/bin/etcd
 CHAOS_BIN = chaos-results/bin
+CHAOS_OUT ?= chaos-results/latest
 chaos:
 	@mkdir -p $(CHAOS_BIN)
 	$(GO) build -o $(CHAOS_BIN)/ ./internal/chaos/cmd/...
 	etcds=$(CHAOS_BIN)/chaosetcd; \
 	if [ -x "$(CHAOS_ETCD34)" ]; then etcds=$$etcds,$(CHAOS_ETCD34); else echo "chaos: no etcd 3.4 at $(CHAOS_ETCD34): running against etcd 3.7 only"; fi; \
-	$(CHAOS_BIN)/chaos -etcd $$etcds -worker $(CHAOS_BIN)/chaosworker -time $(CHAOS_TIME) -out chaos-results/latest
+	$(CHAOS_BIN)/chaos -etcd $$etcds -worker $(CHAOS_BIN)/chaosworker -time $(CHAOS_TIME) -out $(CHAOS_OUT)

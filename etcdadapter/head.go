@@ -142,9 +142,6 @@ func (w *headWatch) follow(ctx context.Context, wch clientv3.WatchChan, s *lates
 		case s.Out() <- s.Next():
 			s.Sent()
 		case resp, ok := <-wch:
-			if ok && resp.IsProgressNotify() {
-				continue // the probe's, not a change
-			}
 			if !ok || resp.Err() != nil || !w.apply(ctx, resp.Events) {
 				return
 			}

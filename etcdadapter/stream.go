@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"google.golang.org/grpc/metadata"
 )
@@ -15,13 +16,17 @@ import (
 // member's connection. If that member goes silent (frozen, or its host cut
 // off without a reset), every waiter on the stream hears nothing until
 // gRPC's keepalive gives up on the connection: seconds with keepalive
-// configured, never without. So while anyone waits, the stream's probe
-// asks etcd for a progress notification every probeInterval; if none
-// arrives within probeTimeout, the stream is silent and the waiters move to
-// a new generation (other metadata, so clientv3 opens a new stream, which
-// the balancer puts on its next connection), reading first what blocks
-// them. A handoff then waits on a silent member for at most about
-// probeInterval + probeTimeout plus one read attempt (requestTimeout).
+// configured, never without. So while anyone waits, a probe creates (and
+// cancels) a watch of its own on that stream every probeInterval: the
+// server confirms a watch's creation at once, synced or not. If no
+// confirmation arrives within probeTimeout, the stream is silent and the
+// waiters move to a new generation (other metadata, so clientv3 opens a
+// new stream, which the balancer puts on its next connection), reading
+// first what blocks them. A handoff then waits on a silent member for at
+// most about probeInterval + probeTimeout plus one read attempt
+// (requestTimeout). (Progress requests would need no watch, but etcd
+// answers them only when every watcher on the stream is synced and none
+// starts ahead of the current revision, as WatchHead's may.)
 const (
 	probeInterval = time.Second
 	probeTimeout  = time.Second
@@ -58,7 +63,7 @@ func (s *waitStream) enter(ctx context.Context) (context.Context, func(), <-chan
 	}
 	wctx, cancel := context.WithCancel(s.streamCtx(ctx, s.gen))
 	unhook := context.AfterFunc(s.genCtx, cancel)
-	return wctx, func() { unhook(); cancel(); s.leave() }, s.genCtx.Done()
+	return wctx, sync.OnceFunc(func() { unhook(); cancel(); s.leave() }), s.genCtx.Done()
 }
 
 func (s *waitStream) leave() {
@@ -67,8 +72,13 @@ func (s *waitStream) leave() {
 	s.mu.Unlock()
 }
 
+// streamCtx is ctx with exactly the stream's metadata (whatever metadata
+// ctx carried would make clientv3 open another stream, one the probe does
+// not see): the generation, and WithRequireLeader's, so a member that
+// loses its leader cancels the watches instead of keeping them stale.
 func (s *waitStream) streamCtx(ctx context.Context, gen int) context.Context {
-	return metadata.AppendToOutgoingContext(clientv3.WithRequireLeader(ctx), streamKey, strconv.Itoa(gen))
+	return metadata.NewOutgoingContext(ctx, metadata.Pairs(
+		rpctypes.MetadataRequireLeaderKey, rpctypes.MetadataHasLeader, streamKey, strconv.Itoa(gen)))
 }
 
 // current is the generation to probe; false (and the probe stops) when
@@ -96,8 +106,6 @@ func (s *waitStream) move(gen int) {
 
 // probeLoop probes the stream while anyone waits, then returns.
 func (s *waitStream) probeLoop() {
-	var p probe
-	defer p.stop()
 	tick := time.NewTicker(probeInterval)
 	defer tick.Stop()
 	for {
@@ -110,61 +118,20 @@ func (s *waitStream) probeLoop() {
 		if !ok {
 			return
 		}
-		if !p.answers(s, gen) {
+		if !s.answers(gen) {
 			s.a.log.Debug("etcdadapter: the waiters' watch stream is silent: moving to a new one", "generation", gen+1)
-			p.stop()
 			s.move(gen)
 		}
 	}
 }
 
-// probe is a watch of its own on the stream (on the prefix key itself,
-// which no lock uses), to receive the progress notifications.
-type probe struct {
-	gen    int
-	ch     clientv3.WatchChan
-	ctx    context.Context
-	cancel context.CancelFunc
-}
-
-// answers reports whether generation gen's stream answers within
-// probeTimeout: creates the probe's watch there (clientv3's Watch returns
-// once the server confirmed it), or requests a progress notification.
-// True also when the adapter is closing: nothing to move then.
-func (p *probe) answers(s *waitStream, gen int) bool {
-	if p.ch == nil || p.gen != gen {
-		p.stop()
-		p.ctx, p.cancel = context.WithCancel(s.streamCtx(s.a.ctx, gen))
-		late := time.AfterFunc(probeTimeout, p.cancel)
-		p.gen, p.ch = gen, s.a.client.Watch(p.ctx, s.a.prefix, clientv3.WithFilterPut(), clientv3.WithFilterDelete())
-		return late.Stop() || s.a.ctx.Err() != nil
-	}
-	timeout := time.NewTimer(probeTimeout)
-	defer timeout.Stop()
-	rctx, cancel := context.WithTimeout(p.ctx, probeTimeout)
-	err := s.a.client.RequestProgress(rctx)
-	cancel()
-	for err == nil {
-		select {
-		case resp, ok := <-p.ch:
-			if !ok || resp.Err() != nil {
-				return s.a.ctx.Err() != nil
-			}
-			if resp.IsProgressNotify() {
-				return true
-			}
-		case <-timeout.C:
-			return false
-		case <-s.a.ctx.Done():
-			return true
-		}
-	}
-	return s.a.ctx.Err() != nil
-}
-
-func (p *probe) stop() {
-	if p.cancel != nil {
-		p.cancel()
-	}
-	*p = probe{}
+// answers reports whether generation gen's stream confirms a new watch
+// (on the prefix key itself, which no lock uses) within probeTimeout;
+// true also when the adapter is closing: nothing to move then.
+func (s *waitStream) answers(gen int) bool {
+	ctx, cancel := context.WithTimeout(s.streamCtx(s.a.ctx, gen), probeTimeout)
+	defer cancel()
+	ch := s.a.client.Watch(ctx, s.a.prefix, clientv3.WithFilterPut(), clientv3.WithFilterDelete(), clientv3.WithCreatedNotify())
+	resp, ok := <-ch // closed, if ctx ended first or the stream broke
+	return ok && resp.Created || s.a.ctx.Err() != nil
 }

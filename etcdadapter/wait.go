@@ -175,27 +175,21 @@ func (q *acquisition) readerBlocker(ctx context.Context) (watchTarget, error) {
 }
 
 // awaitChange waits for an event on the watch; the caller reads again to
-// see what it meant. A progress notification (the stream's probe asked
-// for it) is no event; a stream found silent is left for a new one.
+// see what it meant. A stream found silent is left for a new one.
 func (q *acquisition) awaitChange(ctx context.Context, w *keyWatch) error {
-	for {
-		select {
-		case resp, ok := <-w.ch:
-			if ok && resp.IsProgressNotify() {
-				continue
-			}
-			if !ok || resp.Err() != nil {
-				w.stop() // broken watch: start a new one
-			}
-			return nil
-		case <-w.moved:
-			w.stop()
-			return nil
-		case <-q.state.Done():
-			return q.state.Err()
-		case <-ctx.Done():
-			return ctx.Err()
+	select {
+	case resp, ok := <-w.ch:
+		if !ok || resp.Err() != nil {
+			w.stop() // broken watch: start a new one
 		}
+		return nil
+	case <-w.moved:
+		w.stop()
+		return nil
+	case <-q.state.Done():
+		return q.state.Err()
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 
@@ -222,27 +216,22 @@ func (w *keyWatch) start(ctx context.Context, s *waitStream, target watchTarget)
 	}
 	ch := s.a.client.Watch(wctx, target.key, opts...)
 	*w = keyWatch{target: target, ch: ch, moved: moved, cancel: cancel}
-	for {
-		resp, ok := <-ch
-		switch {
-		case ok && resp.Created:
-			return nil
-		case ok && resp.IsProgressNotify():
-			continue
-		}
-		w.stop()
-		select {
-		case <-moved:
-			return nil
-		default:
-		}
-		if ok && errors.Is(resp.Err(), rpctypes.ErrNoLeader) {
-			// the member lost its leader: read (elsewhere) and watch
-			// again on a new stream, after a pause
-			return pause(ctx, retryInterval)
-		}
-		return watchError(ctx, resp, ok)
+	resp, ok := <-ch
+	if ok && resp.Created {
+		return nil
 	}
+	w.stop()
+	select {
+	case <-moved:
+		return nil
+	default:
+	}
+	if ok && errors.Is(resp.Err(), rpctypes.ErrNoLeader) {
+		// the member lost its leader: read (elsewhere) and watch again
+		// on a new stream, after a pause
+		return pause(ctx, retryInterval)
+	}
+	return watchError(ctx, resp, ok)
 }
 
 // pause waits d or until ctx is done (its error).
