@@ -51,11 +51,16 @@ func Markdown(results []*Result, links map[*Result]string) string {
 			if f.Recovered {
 				rec = f.Recovery.Round(10 * time.Millisecond).String()
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %d | %s | %s | %s |\n", r.Etcd, r.Mode, f.Name, f.Target,
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %d | %s | %s | %s |\n", r.Etcd, r.Mode, f.Name, strings.ReplaceAll(f.Target, "|", "\\|"),
 				f.Heal.Sub(f.Start).Round(100*time.Millisecond), f.Holds, lostText(f.Lost), longest(f.Handoffs), rec)
 		}
 	}
 	for _, r := range results {
+		for _, f := range r.Faults {
+			if f.Err != nil {
+				fmt.Fprintf(&b, "\n- harness error (etcd %s, %s, %s): %v", r.Etcd, r.Mode, f.Name, f.Err)
+			}
+		}
 		for _, v := range r.Violations {
 			fmt.Fprintf(&b, "\n- **violation** (etcd %s, %s) %s: %s", r.Etcd, r.Mode, v.Check, v.Text)
 		}

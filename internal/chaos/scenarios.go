@@ -125,7 +125,7 @@ func split(r *Run) (string, func() error, error) {
 		}
 	}
 	err = r.Net.Partition(minority, majority)
-	return fmt.Sprintf("%s+w0..w%d | rest", m.Name, half-1), r.Net.Heal, err
+	return fmt.Sprintf("%s+w0..w%d vs the rest", m.Name, half-1), r.Net.Heal, err
 }
 
 // oneWay drops what the leader sends to the followers; what they send
