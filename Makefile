@@ -18,7 +18,9 @@ example:
 	$(GO) run ./examples/quickstart
 
 # Benchmarks of brokerlock against etcd's concurrency.Mutex and
-# concurrency.Election (etcdadapter/*bench_test.go, BENCHMARKS.md); the
+# concurrency.Election (etcdadapter/*bench_test.go, BENCHMARKS.md), and
+# Contended8 against the physical limit of a handoff (Contended8/limit:
+# bare delete + linearizable read, a table of its own); the
 # election failover runs 60 handoffs a round (its p50 and p99 need ≥ 50).
 # Semaphore16 (semaphore vs item) and RWLockReader (reader vs item) compare
 # two of our own primitives: they are in bench.txt, not in the table. Each of BENCHCOUNT rounds runs every

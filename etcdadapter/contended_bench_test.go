@@ -15,8 +15,10 @@ const contenders = 8
 // BenchmarkContended8: 8 processes (each its own client and adapter, or
 // session) contend on one lock; b.N holds in all, by any of them. Reports
 // handoffs/s and the p50/p99 handoff time: from just before one holder
-// releases to when the next holder's acquisition returns.
+// releases to when the next holder's acquisition returns. Sub-benchmark
+// "limit" measures the physical limit of such a handoff (limit_bench_test.go).
 func BenchmarkContended8(b *testing.B) {
+	defer b.Run("limit", benchHandoffLimit)
 	runVariants(b, brokerlock.Options{}, func(b *testing.B, makeLockers lockerMaker) {
 		prefix := benchPrefix(b)
 		lockers := makeLockers(b, prefix, sameIDs(contenders), benchClients(b, contenders))

@@ -14,6 +14,7 @@ BenchmarkUncontended/brokerlock-2   	1000	 1000000 ns/op	 1000 allocs/op
 BenchmarkUncontended/brokerlock-2   	1000	 3000000 ns/op	 1200 allocs/op
 BenchmarkContended8/brokerlock-2    	 100	  500000 ns/op	 2000 handoffs/s
 BenchmarkContended8/mutex-2         	 100	 1000000 ns/op	 1000 handoffs/s
+BenchmarkContended8/limit-2         	 100	  250000 ns/op	 4000 handoffs/s
 BenchmarkOther-2                    	 100	  500000 ns/op
     bench_test.go:1: a log line
 PASS
@@ -29,6 +30,7 @@ func TestTable(t *testing.T) {
 		"| Uncontended | allocs/op | 1100 | 800 | 0.73 | 3/1 |",    // costs: mutex/ours
 		"| Contended8 | ns/op | 500.0µs | 1.000ms | 2.00 | 1/1 |",  //
 		"| Contended8 | handoffs/s | 2000 | 1000 | 2.00 | 1/1 |",   // rates: ours/mutex
+		"| Contended8 | handoffs/s | 2000 | 4000 | 0.50 | 1/1 |",   // share of the physical limit
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, out.String())

@@ -15,12 +15,13 @@ const (
 	ours          = "brokerlock"
 	theirs        = "mutex"
 	theirElection = "election"
+	limit         = "limit" // the physical limit of a scenario (Contended8/limit)
 )
 
 // result is one metric of one benchmark run.
 type result struct {
 	scenario string // benchmark name without "Benchmark", variant and -procs
-	variant  string // ours or theirs
+	variant  string // ours, theirs or limit
 	unit     string // "ns/op", "handoffs/s", ...
 	value    float64
 }
@@ -62,7 +63,7 @@ func parseLine(line string) []result {
 	if variant == theirElection {
 		variant = theirs
 	}
-	if variant != ours && variant != theirs {
+	if variant != ours && variant != theirs && variant != limit {
 		return nil
 	}
 	var results []result

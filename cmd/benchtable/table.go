@@ -49,13 +49,37 @@ func writeTable(w io.Writer, rows []*row) error {
 	for _, r := range rows {
 		o, okO := median(r.samples[ours])
 		t, okT := median(r.samples[theirs])
+		if !okO && !okT {
+			continue // a limit's own metric
+		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", r.scenario, r.unit,
 			cell(o, okO, r.unit), cell(t, okT, r.unit), ratioCell(o, t, okO && okT, r.unit), counts(r))
 	}
 	b.WriteString("\nMedians over the runs (n: brokerlock/mutex). ratio ≥ 1.00: brokerlock is at least as good " +
 		"(mutex/brokerlock for costs, brokerlock/mutex for rates ending in /s).\n")
+	writeLimits(&b, rows)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeLimits adds, for every rate that has a physical limit measured in
+// the same run (sub-benchmark "limit"), the medians and their ratio.
+func writeLimits(b *strings.Builder, rows []*row) {
+	header := false
+	for _, r := range rows {
+		l, okL := median(r.samples[limit])
+		o, okO := median(r.samples[ours])
+		if !okL || !okO || !higherIsBetter(r.unit) {
+			continue
+		}
+		if !header {
+			b.WriteString("\n| scenario | metric | brokerlock | physical limit | share of the limit | n |\n" +
+				"| --- | --- | ---: | ---: | ---: | ---: |\n")
+			header = true
+		}
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %.2f | %d/%d |\n", r.scenario, r.unit,
+			fmtNumber(o), fmtNumber(l), o/l, len(r.samples[ours]), len(r.samples[limit]))
+	}
 }
 
 // median is the median of xs; false when there are none.
