@@ -20,10 +20,7 @@
 // the lock of a holder that died.
 //
 // Waiters watch only the key just before theirs, and also their own key:
-// if it is deleted while they wait, the wait ends with ErrLockLost. A
-// waiter whose predecessor is the only key ahead of it holds on that
-// key's delete event without reading again (no key created later can be
-// ahead of it): a handoff is one delete commit and one watch event.
+// if it is deleted while they wait, the wait ends with ErrLockLost.
 // Semaphores, RWLocks and Elections use the same keys and leases; only
 // the admission rule and the watch differ (wait.go): a semaphore permit
 // holds with fewer than its limit of keys ahead (the first waiter alone

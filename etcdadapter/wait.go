@@ -49,8 +49,7 @@ func (q *acquisition) waitTurn(ctx context.Context, try bool) error {
 			}
 			continue
 		}
-		free, err := q.awaitChange(ctx, &w)
-		if free || err != nil {
+		if err := q.awaitChange(ctx, &w); err != nil {
 			return err
 		}
 	}
@@ -62,11 +61,6 @@ type watchTarget struct {
 	key    string // "" when nothing blocks
 	prefix bool
 	puts   bool
-	// last: key is the only key ahead of ours. Keys ahead are older
-	// than ours, and no key created later can be older, so once key is
-	// deleted nothing is ahead: the waiter holds on the delete's event,
-	// without reading again (a handoff of one commit and one event).
-	last bool
 }
 
 // blocker returns what keeps the acquisition from holding now; the zero
@@ -78,8 +72,8 @@ func (q *acquisition) blocker(ctx context.Context) (watchTarget, error) {
 	case q.req.Shared:
 		return q.readerBlocker(ctx)
 	}
-	pred, last, err := q.predecessor(ctx)
-	return watchTarget{key: pred, last: last}, err
+	pred, err := q.predecessor(ctx)
+	return watchTarget{key: pred}, err
 }
 
 // ahead reads, in one txn, ops (ranges over the keys ahead of q's) and
@@ -109,15 +103,16 @@ func (q *acquisition) ahead(ctx context.Context, ops ...clientv3.Op) ([]*pb.Rang
 func (q *acquisition) olderThan() clientv3.OpOption { return clientv3.WithMaxCreateRev(q.rev - 1) }
 
 // predecessor returns the key just older than ours, "" if ours is the
-// oldest, and ErrLockLost if ours is gone; last reports whether it is the
-// only key older than ours.
-func (q *acquisition) predecessor(ctx context.Context) (pred string, last bool, err error) {
-	resp, err := q.ahead(ctx, clientv3.OpGet(q.pfx, clientv3.WithPrefix(), clientv3.WithSort(clientv3.SortByCreateRevision, clientv3.SortDescend),
-		clientv3.WithLimit(2), q.olderThan(), clientv3.WithKeysOnly()))
-	if err != nil || len(resp[0].Kvs) == 0 {
-		return "", false, err
+// oldest, and ErrLockLost if ours is gone.
+func (q *acquisition) predecessor(ctx context.Context) (string, error) {
+	resp, err := q.ahead(ctx, clientv3.OpGet(q.pfx, append(clientv3.WithLastCreate(), q.olderThan())...))
+	if err != nil {
+		return "", err
 	}
-	return string(resp[0].Kvs[0].Key), len(resp[0].Kvs) == 1, nil
+	if kvs := resp[0].Kvs; len(kvs) > 0 {
+		return string(kvs[0].Key), nil
+	}
+	return "", nil
 }
 
 // permitBlocker: a Semaphore permit holds with fewer than Limit keys
@@ -179,24 +174,22 @@ func (q *acquisition) readerBlocker(ctx context.Context) (watchTarget, error) {
 	return watchTarget{}, nil
 }
 
-// awaitChange waits for an event on the watch; free when it was the
-// delete of the last key ahead (watchTarget.last), else the caller reads
-// again to see what it meant. A stream found silent is left for a new one.
-func (q *acquisition) awaitChange(ctx context.Context, w *keyWatch) (free bool, err error) {
+// awaitChange waits for an event on the watch; the caller reads again to
+// see what it meant. A stream found silent is left for a new one.
+func (q *acquisition) awaitChange(ctx context.Context, w *keyWatch) error {
 	select {
 	case resp, ok := <-w.ch:
 		if !ok || resp.Err() != nil {
 			w.stop() // broken watch: start a new one
-			return false, nil
 		}
-		return w.target.last && len(resp.Events) > 0, nil // deletes only: WithFilterPut
+		return nil
 	case <-w.moved:
 		w.stop()
-		return false, nil
+		return nil
 	case <-q.state.Done():
-		return false, q.state.Err()
+		return q.state.Err()
 	case <-ctx.Done():
-		return false, ctx.Err()
+		return ctx.Err()
 	}
 }
 
