@@ -41,7 +41,7 @@ bench:
 		$(BENCHBIN) -test.run '^$$' -test.bench '^Benchmark(Uncontended|UncontendedKeepAlive|Contended8|Distinct32|Semaphore16|RWLockReader)$$' \
 			-test.benchtime $(BENCHTIME) -test.benchmem >bench-results/round.txt 2>>bench-results/stderr.txt || exit 1; \
 		tee -a bench-results/bench.txt <bench-results/round.txt; \
-		$(BENCHBIN) -test.run '^$$' -test.bench '^Benchmark(Waiters1000|Held10000|ElectionHerd|SemaphoreWaiters1000)$$' \
+		$(BENCHBIN) -test.run '^$$' -test.bench '^Benchmark(Waiters1000|Waiters1000Over50|Held10000|ElectionHerd|SemaphoreWaiters1000)$$' \
 			-test.benchtime 1x -test.benchmem >bench-results/round.txt 2>>bench-results/stderr.txt || exit 1; \
 		tee -a bench-results/bench.txt <bench-results/round.txt; \
 		$(BENCHBIN) -test.run '^$$' -test.bench '^BenchmarkElectionFailover$$' \

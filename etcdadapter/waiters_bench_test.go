@@ -38,24 +38,31 @@ func (s metricSums) report(b *testing.B, n int) {
 // server's share included). A Mutex waiter needs a session (a lease) of
 // its own: Mutex keys are named after the lease, so two Mutexes of one
 // session on one lock would be the same key; the sessions are counted.
-func BenchmarkWaiters1000(b *testing.B) {
+func BenchmarkWaiters1000(b *testing.B) { benchWaiters(b, waiterClients) }
+
+// BenchmarkWaiters1000Over50 is BenchmarkWaiters1000 with the waiters
+// spread over 50 clients (processes) instead of 10: what grows with the
+// number of processes on one lock.
+func BenchmarkWaiters1000Over50(b *testing.B) { benchWaiters(b, 50) }
+
+func benchWaiters(b *testing.B, clients int) {
 	runVariants(b, brokerlock.Options{Timeout: -1}, func(b *testing.B, makeLockers lockerMaker) {
 		sums := metricSums{}
 		for range b.N {
-			serveWaiters(b, makeLockers, sums)
+			serveWaiters(b, makeLockers, clients, sums)
 		}
 		sums.report(b, b.N)
 	})
 }
 
-// serveWaiters runs one op of BenchmarkWaiters1000 and adds its metrics
-// to sums; only the serving is timed.
-func serveWaiters(b *testing.B, makeLockers lockerMaker, sums metricSums) {
+// serveWaiters runs one op of BenchmarkWaiters1000 with the waiters over
+// n clients and adds its metrics to sums; only the serving is timed.
+func serveWaiters(b *testing.B, makeLockers lockerMaker, n int, sums metricSums) {
 	b.StopTimer()
 	ctx, cancel := context.WithTimeout(b.Context(), bigTimeout)
 	defer cancel()
 	prefix := benchPrefix(b)
-	clients := benchClients(b, waiterClients+1)
+	clients := benchClients(b, n+1)
 	holder := makeLockers(b, prefix, sameIDs(1), clients[:1])[0]
 	if err := holder.Lock(ctx); err != nil {
 		b.Fatal(err)
