@@ -166,26 +166,20 @@ func checkAdmitted(res *Result, load Workload, queue map[string]int64, ev Server
 }
 
 // countWrites sums the writes by outcome, resolving lost answers from the
-// server's history.
+// server's history, and the failed Holds.
 func countWrites(res *Result, events []Event, applied map[string]int64) {
 	for _, ev := range events {
-		if ev.Op != OpWrite {
-			continue
-		}
-		out := ev.Outcome
-		if out == Unknown {
-			if _, ok := applied[ev.Mark]; ok {
+		switch ev.Op {
+		case OpHoldFail:
+			res.HoldFails++
+		case OpWrite:
+			if _, ok := applied[ev.Mark]; ok && ev.Outcome == Unknown {
 				res.UnknownLanded++
 			}
-		}
-		res.Writes[out]++
-		if ev.Late {
-			res.Late[out]++
-		}
-	}
-	for _, ev := range events {
-		if ev.Op == OpHoldFail {
-			res.HoldFails++
+			res.Writes[ev.Outcome]++
+			if ev.Late {
+				res.Late[ev.Outcome]++
+			}
 		}
 	}
 }

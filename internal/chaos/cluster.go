@@ -111,9 +111,6 @@ func (c *Cluster) StartAll(ctx context.Context) error {
 	return err
 }
 
-// Proc is m's process.
-func (m *Member) Proc() *Proc { return m.proc }
-
 // Client is a client of the harness itself (the root namespace reaches
 // every host).
 func (c *Cluster) Client() (*clientv3.Client, error) {

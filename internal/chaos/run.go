@@ -219,12 +219,13 @@ func (r *Run) finish(ctx context.Context) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read the server's history: %w", err)
 	}
-	res := Check(r.cfg.Load, r.prefix, r.Hist.Events(), server, r.faults)
+	events := r.Hist.Events()
+	res := Check(r.cfg.Load, r.prefix, events, server, r.faults)
 	res.Etcd, res.LeakedKeys, res.StopKilled = r.cfg.Etcd, left, killed
 	if len(left) > 0 {
 		res.Violations = append(res.Violations, Violation{Check: "leaked-keys", Text: fmt.Sprintf("%d keys left: %v", len(left), left)})
 	}
-	return res, writeRunFiles(r.cfg.Dir, r.Hist.Events(), res)
+	return res, writeRunFiles(r.cfg.Dir, events, res)
 }
 
 // awaitNoKeys waits until no queue key is left (a killed worker's lease
@@ -255,8 +256,7 @@ func (r *Run) tearDown() {
 	if r.Fleet != nil {
 		for _, w := range r.Fleet.Workers {
 			if w.proc != nil {
-				w.proc.Signal(9)
-				<-w.proc.Exited()
+				w.proc.Kill()
 			}
 		}
 	}
