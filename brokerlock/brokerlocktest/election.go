@@ -436,7 +436,9 @@ func (s suite) electionExclusion(t *testing.T) {
 		mu.Lock()
 		tokens = append(tokens, term.Token())
 		mu.Unlock()
-		runtime.Gosched() // let another candidate try to lead meanwhile
+		for range 10 { // let another candidate try to lead meanwhile (once
+			runtime.Gosched() // was not always enough for a broken one to)
+		}
 		leaders.Add(-1)
 		return nil
 	}

@@ -5,16 +5,24 @@ package holdstate
 
 import "sync"
 
-// State is nil-error and open until End is first called. The zero value is
-// not usable; call New.
+// State is nil-error and open until End is first called. The zero value
+// is an open State. Its Done channel is made by the first call of Done
+// (a hold nobody selects on costs no channel).
 type State struct {
-	done chan struct{}
 	mu   sync.Mutex
+	done chan struct{} // nil until Done or End
 	err  error
 }
 
+// closed is the Done of every State that ended before anyone asked.
+var closed = func() chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
+}()
+
 // New returns an open State.
-func New() *State { return &State{done: make(chan struct{})} }
+func New() *State { return &State{} }
 
 // End records err (non-nil) and closes Done. Only the first call has an
 // effect; it reports whether this call was that one.
@@ -25,12 +33,23 @@ func (s *State) End(err error) bool {
 		return false
 	}
 	s.err = err
-	close(s.done)
+	if s.done == nil {
+		s.done = closed
+	} else {
+		close(s.done)
+	}
 	return true
 }
 
 // Done is closed by the first End.
-func (s *State) Done() <-chan struct{} { return s.done }
+func (s *State) Done() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.done == nil {
+		s.done = make(chan struct{})
+	}
+	return s.done
+}
 
 // Err is nil until End, then the error End recorded.
 func (s *State) Err() error {

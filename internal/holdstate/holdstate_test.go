@@ -36,3 +36,22 @@ func TestEndOnce(t *testing.T) {
 		t.Error("Err after End: got nil")
 	}
 }
+
+func TestDoneBeforeEndIsClosedByEnd(t *testing.T) {
+	var s State // the zero value is open
+	done := s.Done()
+	select {
+	case <-done:
+		t.Fatal("Done closed before End")
+	default:
+	}
+	s.End(errors.New("end"))
+	select {
+	case <-done:
+	default:
+		t.Error("the Done channel taken before End: still open after End")
+	}
+	if s.Done() != done {
+		t.Error("Done after End: got another channel than the one taken before")
+	}
+}
