@@ -107,7 +107,7 @@ func (q *acquisition) recordAcquired(acquired time.Time) {
 	_ = attempts(ctx, requestTimeout, func(ctx context.Context) error {
 		_, err := q.a.client.Txn(ctx).
 			If(clientv3.Compare(clientv3.CreateRevision(q.key), "=", q.rev)).
-			Then(clientv3.OpPut(q.key, q.encodeValue(q.queued, acquired), clientv3.WithLease(q.l.id))).
+			Then(clientv3.OpPut(q.key, q.encodeValue(time.Unix(0, q.queued), acquired), clientv3.WithLease(q.l.id))).
 			Commit()
 		return err
 	}) // best effort: Inspect falls back to the queue time
@@ -123,11 +123,11 @@ func (q *acquisition) put(ctx context.Context) (owner *mvccpb.KeyValue, err erro
 		q.rev = -1 // never sent
 		return nil, ctx.Err()
 	}
-	q.queued = time.Now()
+	q.queued = time.Now().UnixNano()
 	resp, err := q.a.client.Txn(ctx).
 		If(clientv3.Compare(clientv3.CreateRevision(q.key), "=", 0)).
 		Then(clientv3.OpPut(q.key, q.initialValue(), clientv3.WithLease(q.l.id)),
-			clientv3.OpGet(q.pfx, firstCreate...)).
+			clientv3.OpGet(q.pfx(), firstCreate...)).
 		Commit()
 	if err != nil {
 		return nil, q.putFailed(err)

@@ -14,8 +14,9 @@ import (
 )
 
 // Adapter is the etcd implementation of brokerlock.Adapter. It is safe for
-// concurrent use. Its goroutines (one per lease TTL in use, one per live
-// acquisition, and background clean-ups) stop in Close.
+// concurrent use. Its goroutines (one per lease TTL in use, two for the
+// watch stream of its own keys, the waiters' stream's probe, and
+// background clean-ups) stop in Close.
 type Adapter struct {
 	client   *clientv3.Client
 	prefix   string
@@ -34,6 +35,7 @@ type Adapter struct {
 	unrevoked map[*lease]struct{}
 
 	waits waitStream // the waiters' watch stream (stream.go)
+	own   ownKeys    // the watches of the adapter's own keys (ownkeys.go)
 }
 
 var _ brokerlock.Adapter = (*Adapter)(nil)
@@ -50,12 +52,16 @@ type leaseEntry struct {
 const cleanupTimeout = 5 * time.Second
 
 // New returns an Adapter on client. It does not take ownership of client:
-// close the Adapter first, then the client.
+// close the Adapter first, then the client. The client must not be wrapped
+// by clientv3's namespace package (the adapter watches its own keys on a
+// gRPC stream of its own, which such a wrapper does not see): use
+// WithPrefix instead.
 func New(client *clientv3.Client, opts ...Option) *Adapter {
 	ctx, cancel := context.WithCancel(context.Background())
 	a := &Adapter{client: client, prefix: DefaultPrefix, identity: defaultIdentity(), log: slog.New(slog.DiscardHandler),
 		ctx: ctx, cancel: cancel, leases: map[int64]*leaseEntry{}, unrevoked: map[*lease]struct{}{}}
 	a.waits.a = a
+	a.own = newOwnKeys(a)
 	for _, o := range opts {
 		if o != nil { // a nil Option changes nothing
 			o(a)

@@ -144,7 +144,7 @@ func hasDuplicates(ids []string) bool {
 func benchClients(b *testing.B, n int) []*clientv3.Client {
 	clients := make([]*clientv3.Client, n)
 	for i := range clients {
-		clients[i] = etcd.NewClient(b)
+		clients[i] = target().newClient(b)
 	}
 	return clients
 }
@@ -188,7 +188,7 @@ func countKeys(b *testing.B, prefix string) int64 {
 	b.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	resp, err := etcd.Client().Get(ctx, prefix, clientv3.WithPrefix(), clientv3.WithCountOnly())
+	resp, err := target().admin.Get(ctx, prefix, clientv3.WithPrefix(), clientv3.WithCountOnly())
 	if err != nil {
 		b.Fatalf("count keys under %q: %v", prefix, err)
 	}

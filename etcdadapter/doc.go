@@ -19,8 +19,12 @@
 // deletes the key; the lease, of about TTL + 1s + that margin, only frees
 // the lock of a holder that died.
 //
-// Waiters watch only the key just before theirs, and also their own key:
-// if it is deleted while they wait, the wait ends with ErrLockLost.
+// Every acquisition, waiting or holding, watches its own key from 20ms
+// after its put: a delete (an operator's, or its lease revoked) ends it
+// with ErrLockLost. These watches are entries on one gRPC watch stream of
+// the adapter's (ownkeys.go), one etcd watcher and no goroutine each,
+// probed every second like the waiters' stream. Waiters also watch the
+// key just before theirs.
 // Semaphores, RWLocks and Elections use the same keys and leases; only
 // the admission rule and the watch differ (wait.go): a semaphore permit
 // holds with fewer than its limit of keys ahead (the first waiter alone

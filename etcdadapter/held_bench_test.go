@@ -81,7 +81,7 @@ func forEach(ctx context.Context, b *testing.B, lockers []benchLocker, f func(be
 
 // countLeases asks etcd how many leases exist.
 func countLeases(ctx context.Context, b *testing.B) int {
-	resp, err := etcd.Client().Leases(ctx)
+	resp, err := target().admin.Leases(ctx)
 	if err != nil {
 		b.Fatalf("list leases: %v", err)
 	}
@@ -94,4 +94,7 @@ func addHeldMetrics(sums metricSums, idle, held snapshot) {
 	sums["B/lock"] += heap
 	sums["goroutines/lock"] += goroutines
 	sums["watchers/lock"] += watchers
+	if apart != nil {
+		sums["server-B/lock"] += (held.serverHeap - idle.serverHeap) / heldLocks
+	}
 }

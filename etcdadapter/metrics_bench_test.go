@@ -3,6 +3,7 @@ package etcdadapter_test
 import (
 	"bufio"
 	"context"
+	"io"
 	"net/http"
 	"runtime"
 	"strconv"
@@ -15,27 +16,36 @@ import (
 // the value of every series, keyed by `name{labels}`.
 type promMetrics map[string]float64
 
-// scrapeMetrics reads http://<client URL>/metrics of the embedded etcd.
-// Its connection is not kept alive, so no goroutine outlives the call.
+// scrapeMetrics reads the metrics of the server under test (target).
 func scrapeMetrics(b *testing.B) promMetrics {
+	b.Helper()
+	var m promMetrics
+	fetch(b, target().endpoints[0]+"/metrics", func(r io.Reader) (err error) {
+		m, err = parseMetrics(bufio.NewScanner(r))
+		return err
+	})
+	return m
+}
+
+// fetch GETs url and hands its body to read. Its connection is not kept
+// alive, so no goroutine outlives the call.
+func fetch(b *testing.B, url string, read func(io.Reader) error) {
 	b.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, etcd.Endpoints()[0]+"/metrics", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 	resp, err := client.Do(req)
 	if err != nil {
-		b.Fatalf("scrape etcd metrics: %v", err)
+		b.Fatalf("GET %s: %v", url, err)
 	}
 	defer resp.Body.Close()
-	m, err := parseMetrics(bufio.NewScanner(resp.Body))
-	if err != nil {
-		b.Fatalf("scrape etcd metrics: %v", err)
+	if err := read(resp.Body); err != nil {
+		b.Fatalf("GET %s: %v", url, err)
 	}
-	return m
 }
 
 // parseMetrics parses the Prometheus text format's samples, skipping
@@ -109,6 +119,7 @@ type snapshot struct {
 	heapInuse  uint64
 	goroutines int
 	metrics    promMetrics
+	serverHeap float64 // heap in use of a server apart (after a GC); 0 for the embedded one
 }
 
 // takeSnapshot collects garbage first, so heapInuse is what is live.
@@ -117,7 +128,18 @@ func takeSnapshot(b *testing.B) snapshot {
 	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	return snapshot{heapInuse: ms.HeapInuse, goroutines: runtime.NumGoroutine(), metrics: scrapeMetrics(b)}
+	s := snapshot{heapInuse: ms.HeapInuse, goroutines: runtime.NumGoroutine()}
+	if apart != nil {
+		fetch(b, apart.endpoints[0]+"/debug/pprof/heap?gc=1", func(r io.Reader) error { // GC, then a profile
+			_, err := io.Copy(io.Discard, r)
+			return err
+		})
+	}
+	s.metrics = scrapeMetrics(b)
+	if apart != nil {
+		s.serverHeap = s.metrics.sum("go_memstats_heap_inuse_bytes")
+	}
+	return s
 }
 
 // perItem is what changed from s to t, divided by n: heap bytes,

@@ -3,19 +3,16 @@ package etcdadapter
 import (
 	"context"
 	"time"
-
-	"go.etcd.io/etcd/api/v3/mvccpb"
-	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
 // An acquisition, waiting or holding, ends as lost when its lease dies
 // (the lease tells each of its acquisitions: see lease.kill; Close kills
 // every lease), when the hard TTL passes (a timer), and when its key is
-// deleted (a watch). None of these needs a goroutine of the acquisition's
-// own until the watch starts, ownWatchDelay after the put: a short hold
-// costs no goroutine and no watch. The watch starts from the put's
-// revision, so a delete in between is still seen (replayed from etcd's
-// history, within about 100ms more).
+// deleted (a watch on the adapter's stream for its own keys, ownkeys.go).
+// None of these needs a goroutine of the acquisition's own, and the watch
+// starts only ownWatchDelay after the put: a short hold costs no watch.
+// The watch starts from the put's revision, so a delete in between is
+// still seen (replayed from etcd's history, within about 100ms more).
 
 // ownWatchDelay is how long an acquisition lasts before its own key is
 // watched.
@@ -23,22 +20,21 @@ const ownWatchDelay = 20 * time.Millisecond
 
 // arm starts watching over q once its put succeeded.
 func (q *acquisition) arm() {
-	q.mu.Lock()
-	q.watchTimer = time.AfterFunc(ownWatchDelay, q.startWatch)
-	q.mu.Unlock()
+	q.a.own.watchSoon(q)
 	q.l.join(q)
 }
 
-// startWatch starts watchLoop unless q has ended; end stops it.
-func (q *acquisition) startWatch() {
+// startWatch watches q's key from its put on (ownKeys.watchSoon calls it).
+func (q *acquisition) startWatch() { q.watchFrom(q.rev + 1) }
+
+// watchFrom watches q's key for deletes from revision rev, unless q has
+// ended; end stops the watch.
+func (q *acquisition) watchFrom(rev int64) {
 	q.mu.Lock()
-	if q.state.Err() != nil {
-		q.mu.Unlock()
-		return
+	defer q.mu.Unlock()
+	if q.state.Err() == nil {
+		q.watchID = q.a.own.watch(q, rev)
 	}
-	q.watchCtx, q.stopWatch = context.WithCancel(q.a.ctx)
-	q.mu.Unlock()
-	q.a.goTracked(q.watchLoop)
 }
 
 // end ends q's state with err and stops what watches over it; false when
@@ -48,36 +44,34 @@ func (q *acquisition) end(err error) bool {
 		return false
 	}
 	q.mu.Lock()
-	for _, t := range []*time.Timer{q.watchTimer, q.ttlTimer} {
-		if t != nil {
-			t.Stop()
-		}
+	if q.hard != nil {
+		q.hard.timer.Stop()
 	}
-	if q.stopWatch != nil {
-		q.stopWatch()
+	if q.watchID != 0 {
+		q.a.own.unwatch(q.watchID)
 	}
 	q.mu.Unlock()
 	q.l.leave(q)
 	return true
 }
 
-// armDeadlineLocked (q.mu held) ends a hard-TTL hold at q.deadline.
-func (q *acquisition) armDeadlineLocked() {
-	d := time.Until(q.deadline)
-	if q.ttlTimer == nil {
-		q.ttlTimer = time.AfterFunc(d, q.checkDeadline)
+// armDeadlineLocked (q.mu held) ends a hard-TTL hold at deadline.
+func (q *acquisition) armDeadlineLocked(deadline time.Time) {
+	if q.hard == nil {
+		q.hard = &hardTTL{deadline: deadline, timer: time.AfterFunc(time.Until(deadline), q.checkDeadline)}
 		return
 	}
-	q.ttlTimer.Reset(d)
+	q.hard.deadline = deadline
+	q.hard.timer.Reset(time.Until(deadline))
 }
 
 // checkDeadline ends a hard-TTL hold whose deadline passed; a Refresh may
 // have moved it meanwhile.
 func (q *acquisition) checkDeadline() {
 	q.mu.Lock()
-	left := time.Until(q.deadline)
+	left := time.Until(q.hard.deadline)
 	if left > 0 && q.state.Err() == nil {
-		q.ttlTimer.Reset(left)
+		q.hard.timer.Reset(left)
 	}
 	q.mu.Unlock()
 	if left <= 0 {
@@ -85,66 +79,29 @@ func (q *acquisition) checkDeadline() {
 	}
 }
 
-// watchLoop watches q's key until q ends: a delete is a loss. A broken
-// watch (compaction, a server error) is restarted from a fresh read.
-func (q *acquisition) watchLoop() {
-	q.mu.Lock()
-	ctx := q.watchCtx
-	q.mu.Unlock()
-	wch := q.watchOwnKey(ctx, q.rev+1)
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case resp, ok := <-wch:
-			if q.onWatch(resp, ok) {
-				continue
-			}
-			if wch = q.rewatch(ctx); wch == nil {
-				return
-			}
-		}
-	}
-}
-
-func (q *acquisition) watchOwnKey(ctx context.Context, rev int64) clientv3.WatchChan {
-	return q.a.client.Watch(ctx, q.key, clientv3.WithRev(rev), clientv3.WithFilterPut())
-}
-
-// onWatch handles one watch response: a delete of the key is a loss. It
-// returns false when the watch broke (compaction, a server error, the
-// client closed).
-func (q *acquisition) onWatch(resp clientv3.WatchResponse, ok bool) bool {
-	if !ok || resp.Err() != nil {
-		return false
-	}
-	for _, ev := range resp.Events {
-		if ev.Type == mvccpb.DELETE {
-			q.lose(errKeyDeleted)
-		}
-	}
-	return true
-}
-
-// rewatch reads the key and watches it again from that read, so no delete
-// goes unseen; a key that is gone is a loss (nil). Reads that fail are
-// retried until they work or q ends (nil).
-func (q *acquisition) rewatch(ctx context.Context) clientv3.WatchChan {
+// recheck reads q's key after etcd cancelled its watch (the revision it
+// started at was compacted away, or the watch was refused), a retryInterval
+// later: a key gone or re-created is a loss; otherwise it is watched again
+// from the read. Failed reads are retried until one works or q ends.
+func (q *acquisition) recheck() {
 	for backoff := retryInterval; ; backoff = min(2*backoff, 2*time.Second) {
-		rctx, cancel := context.WithTimeout(ctx, cleanupTimeout)
-		resp, err := q.a.client.Get(rctx, q.key)
+		select {
+		case <-q.state.Done():
+			return
+		case <-q.a.ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		ctx, cancel := context.WithTimeout(q.a.ctx, cleanupTimeout)
+		resp, err := q.a.client.Get(ctx, q.key)
 		cancel()
 		switch {
 		case err == nil && (len(resp.Kvs) == 0 || resp.Kvs[0].CreateRevision != q.rev):
 			q.lose(errKeyDeleted)
-			return nil
+			return
 		case err == nil:
-			return q.watchOwnKey(ctx, resp.Header.Revision+1)
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(backoff):
+			q.watchFrom(resp.Header.Revision + 1)
+			return
 		}
 	}
 }

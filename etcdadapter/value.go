@@ -30,7 +30,7 @@ func (q *acquisition) initialValue() string {
 	if q.req.Election {
 		return q.req.Value
 	}
-	return q.encodeValue(q.queued, time.Time{})
+	return q.encodeValue(time.Unix(0, q.queued), time.Time{})
 }
 
 // encodeValue is the value of q's key; acquired is zero until it holds.

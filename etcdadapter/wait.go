@@ -105,7 +105,7 @@ func (q *acquisition) olderThan() clientv3.OpOption { return clientv3.WithMaxCre
 // predecessor returns the key just older than ours, "" if ours is the
 // oldest, and ErrLockLost if ours is gone.
 func (q *acquisition) predecessor(ctx context.Context) (string, error) {
-	resp, err := q.ahead(ctx, clientv3.OpGet(q.pfx, append(clientv3.WithLastCreate(), q.olderThan())...))
+	resp, err := q.ahead(ctx, clientv3.OpGet(q.pfx(), append(clientv3.WithLastCreate(), q.olderThan())...))
 	if err != nil {
 		return "", err
 	}
@@ -121,9 +121,9 @@ func (q *acquisition) predecessor(ctx context.Context) (string, error) {
 // Limit+1 of them.)
 func (q *acquisition) permitBlocker(ctx context.Context) (watchTarget, error) {
 	resp, err := q.ahead(ctx,
-		clientv3.OpGet(q.pfx, clientv3.WithPrefix(), clientv3.WithKeysOnly(), q.olderThan(),
+		clientv3.OpGet(q.pfx(), clientv3.WithPrefix(), clientv3.WithKeysOnly(), q.olderThan(),
 			clientv3.WithSort(clientv3.SortByCreateRevision, clientv3.SortAscend), clientv3.WithLimit(int64(q.req.Limit)+1)),
-		clientv3.OpGet(q.pfx, append(clientv3.WithLastCreate(), q.olderThan())...))
+		clientv3.OpGet(q.pfx(), append(clientv3.WithLastCreate(), q.olderThan())...))
 	if err != nil {
 		return watchTarget{}, err
 	}
@@ -133,13 +133,13 @@ func (q *acquisition) permitBlocker(ctx context.Context) (watchTarget, error) {
 	case count < int64(q.req.Limit):
 		return watchTarget{}, nil
 	case len(pred) == 0: // released meanwhile: read again
-		return watchTarget{key: q.pfx, prefix: true}, nil
+		return watchTarget{key: q.pfx(), prefix: true}, nil
 	}
 	if err := q.checkLimit(pred[0].Key, pred[0].Value); err != nil {
 		return watchTarget{}, err
 	}
 	if count == int64(q.req.Limit) {
-		return watchTarget{key: q.pfx, prefix: true}, nil
+		return watchTarget{key: q.pfx(), prefix: true}, nil
 	}
 	return watchTarget{key: string(pred[0].Key), puts: true}, nil
 }
@@ -159,7 +159,7 @@ func (q *acquisition) checkLimit(key, value []byte) error {
 // readerBlocker: an RWLock reader holds when no key ahead is a writer's
 // (any key that is not a reader's); it waits on the nearest writer.
 func (q *acquisition) readerBlocker(ctx context.Context) (watchTarget, error) {
-	resp, err := q.ahead(ctx, clientv3.OpGet(q.pfx, clientv3.WithPrefix(), q.olderThan(),
+	resp, err := q.ahead(ctx, clientv3.OpGet(q.pfx(), clientv3.WithPrefix(), q.olderThan(),
 		clientv3.WithSort(clientv3.SortByCreateRevision, clientv3.SortDescend)))
 	if err != nil {
 		return watchTarget{}, err

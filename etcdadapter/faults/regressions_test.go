@@ -366,6 +366,44 @@ func TestWaiterOnSilentStreamIsHandedOff(t *testing.T) {
 	}
 }
 
+// Finding F7 for holders: a holder whose own-key watch is on a member
+// that went silent still learns within a few seconds that an operator
+// deleted its key. Before, that watch sat on clientv3's default stream,
+// unprobed, and heard nothing until gRPC's keepalive gave up on the
+// connection (never, with the README's client settings). Now the own keys'
+// stream (ownkeys.go) is probed like the waiters'.
+func TestHolderOnSilentStreamLearnsOfDelete(t *testing.T) {
+	p := newProbe(t, 3)
+	opts := brokerlock.Options{TTL: 2 * time.Second, KeepAlive: true, Timeout: 10 * time.Second}
+	all := p.pinToMember0()
+	holder, err := brokerlock.New(p.adapter).Item(lockID, opts).Hold(bg(t, 10*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Release(context.Background())
+	p.silenceMember0(all)
+	if _, err := p.admin.Delete(bg(t, 5*time.Second), holder.Key()); err != nil {
+		t.Fatal(err)
+	}
+	deleted := time.Now()
+	// bound: probeInterval + probeTimeout + a pause + the watch created
+	// again on another member (a new stream may land on the silent member
+	// again: probeTimeout more each time), with slack
+	select {
+	case <-holder.Done():
+		d := time.Since(deleted)
+		t.Logf("holder on the silent member's stream told %v after the delete", d.Round(10*time.Millisecond))
+		if d > 8*time.Second {
+			t.Errorf("holder on the silent member's stream told %v after its key was deleted; want within 8s", d.Round(10*time.Millisecond))
+		}
+	case <-time.After(20 * time.Second):
+		t.Errorf("holder on the silent member's stream: Done still open 20s after its key was deleted")
+	}
+	if err := holder.Err(); !errors.Is(err, brokerlock.ErrLockLost) {
+		t.Errorf("holder's Err after its key was deleted: %v, want ErrLockLost", err)
+	}
+}
+
 // pinToMember0 makes member 0 the proxied client's only endpoint, so the
 // next watch stream goes there; silenceMember0 gives the client all its
 // endpoints back and makes member 0 silent for it (healed at the end of

@@ -84,6 +84,7 @@ func (b *Binary) args() []string {
 		"--initial-cluster", s.name + "=" + s.peerURL.String(),
 		"--initial-cluster-token", s.clusterToken, "--initial-cluster-state", "new",
 		"--logger", "zap", "--log-outputs", "stderr", "--log-level", logLevel,
+		"--enable-pprof", // benchmarks ask it for a GC (/debug/pprof/heap?gc=1)
 	}
 }
 

@@ -1,0 +1,419 @@
+package etcdadapter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
+	"go.etcd.io/etcd/api/v3/mvccpb"
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
+)
+
+// ownKeys watches the adapter's own keys for deletes (see monitor.go), all
+// on one gRPC watch stream that it opens itself rather than through
+// clientv3's Watch, which runs a goroutine per watch (and its caller one
+// more to read it): here a watched key is an entry in a map and one create
+// request on the stream, so a held lock costs one etcd watcher and no
+// goroutine. The stream has two goroutines, one sending and one receiving,
+// while any key is watched; it closes about probeInterval after the last
+// watch ends.
+//
+// Watch IDs are the adapter's own (etcd keeps a client's since 3.4; where
+// a proxy does not, confirmations, which come in order, map its IDs to
+// ours), so a stream that breaks (its member lost the leader, went away, or went
+// silent) is replaced by one where every watch is created again, with the
+// same ID, from the revision it started at: no delete goes unseen, only
+// seen late. The stream is probed like the waiters' (stream.go): a watch
+// create whose confirmation takes longer than probeTimeout, or a send that
+// blocks that long, means the member is silent, and the stream is left.
+type ownKeys struct {
+	a *Adapter
+
+	mu        sync.Mutex
+	watched   map[int64]ownWatch // by watch ID
+	lastID    int64
+	running   bool               // run's goroutine runs
+	stream    int                // the open stream's number; 0 when none is open
+	opened    int                // streams opened so far
+	pending   []*pb.WatchRequest // to send on the current stream, in order
+	wake      chan struct{}      // signalled when pending grows
+	probe     int64              // ID of the unanswered probe; 0 if none
+	probeSent time.Time          // when it was sent; zero while queued
+	// creating: the IDs of the creates queued or sent on the open stream
+	// and not yet confirmed, in order (etcd confirms them in order).
+	creating []int64
+	// serverID and ourID map the IDs that the server gave watches of ours
+	// where it did not keep ours (an etcd grpc-proxy numbers them itself).
+	serverID, ourID map[int64]int64
+	due             []dueWatch  // watches to start, oldest first
+	dueTimer        *time.Timer // fires when due[0] is
+}
+
+// dueWatch is an acquisition whose watch starts at a given time.
+type dueWatch struct {
+	q  *acquisition
+	at time.Time
+}
+
+// ownWatch is one watched key.
+type ownWatch struct {
+	q    *acquisition
+	from int64 // the revision its watch starts at
+}
+
+var (
+	errSilent = errors.New("watch stream silent")
+	errIdle   = errors.New("no key watched")
+)
+
+func newOwnKeys(a *Adapter) ownKeys {
+	return ownKeys{a: a, watched: map[int64]ownWatch{}, wake: make(chan struct{}, 1)}
+}
+
+// watchSoon starts q's watch (startWatch) ownWatchDelay from now: one timer
+// for all the adapter's acquisitions, not one each.
+func (m *ownKeys) watchSoon(q *acquisition) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.due = append(m.due, dueWatch{q: q, at: time.Now().Add(ownWatchDelay)})
+	switch {
+	case m.dueTimer == nil:
+		m.dueTimer = time.AfterFunc(ownWatchDelay, m.startDue)
+	case len(m.due) == 1:
+		m.dueTimer.Reset(ownWatchDelay)
+	}
+}
+
+// startDue starts the watches that are due, and sets the timer for the
+// next one.
+func (m *ownKeys) startDue() {
+	if m.a.ctx.Err() != nil {
+		return // closed: Close ends every acquisition
+	}
+	for _, q := range m.takeDue() {
+		q.startWatch()
+	}
+}
+
+func (m *ownKeys) takeDue() []*acquisition {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := time.Now()
+	var qs []*acquisition
+	for len(m.due) > len(qs) && !m.due[len(qs)].at.After(now) {
+		qs = append(qs, m.due[len(qs)].q)
+	}
+	m.due = m.due[:copy(m.due, m.due[len(qs):])]
+	if len(m.due) > 0 {
+		m.dueTimer.Reset(m.due[0].at.Sub(now))
+	}
+	return qs
+}
+
+// watch starts watching q's key for deletes from revision from and returns
+// the watch's ID, for unwatch.
+func (m *ownKeys) watch(q *acquisition, from int64) int64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.lastID++
+	m.watched[m.lastID] = ownWatch{q: q, from: from}
+	m.queueCreateLocked(m.lastID, q.key, from, pb.WatchCreateRequest_NOPUT)
+	if !m.running {
+		m.running = m.a.goTracked(m.run) // after Close, Close ends q
+	}
+	return m.lastID
+}
+
+// unwatch stops watch id; nothing if it was stopped already.
+func (m *ownKeys) unwatch(id int64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.watched[id]; ok {
+		delete(m.watched, id)
+		m.queueCancelLocked(id)
+	}
+}
+
+// queueCreateLocked (m.mu held) queues the create of watch id.
+func (m *ownKeys) queueCreateLocked(id int64, key string, from int64, filters ...pb.WatchCreateRequest_FilterType) {
+	if m.stream != 0 {
+		m.creating = append(m.creating, id)
+	}
+	m.queueLocked(&pb.WatchRequest{RequestUnion: &pb.WatchRequest_CreateRequest{CreateRequest: &pb.WatchCreateRequest{
+		Key: []byte(key), StartRevision: from, WatchId: id, Filters: filters}}})
+}
+
+// queueCancelLocked (m.mu held) queues the cancel of watch id, under the
+// ID the server knows it by.
+func (m *ownKeys) queueCancelLocked(id int64) {
+	if sid, ok := m.serverID[id]; ok {
+		delete(m.serverID, id)
+		delete(m.ourID, sid)
+		id = sid
+	}
+	m.queueLocked(&pb.WatchRequest{RequestUnion: &pb.WatchRequest_CancelRequest{CancelRequest: &pb.WatchCancelRequest{WatchId: id}}})
+}
+
+// queueLocked (m.mu held) queues req for the open stream; without one,
+// the next stream is built from m.watched.
+func (m *ownKeys) queueLocked(req *pb.WatchRequest) {
+	if m.stream == 0 {
+		return
+	}
+	m.pending = append(m.pending, req)
+	select {
+	case m.wake <- struct{}{}:
+	default:
+	}
+}
+
+// run serves one stream after another until no key is watched or the
+// adapter closes, pausing between them (longer after a stream that never
+// answered).
+func (m *ownKeys) run() {
+	backoff := retryInterval
+	for {
+		var heard atomic.Bool
+		err := m.serve(&heard)
+		if errors.Is(err, errIdle) || m.a.ctx.Err() != nil {
+			return
+		}
+		m.a.log.Debug("etcdadapter: own keys' watch stream ended; opening another", "cause", err.Error())
+		if heard.Load() {
+			backoff = retryInterval
+		}
+		if pause(m.a.ctx, backoff) != nil {
+			return
+		}
+		backoff = min(2*backoff, 2*time.Second)
+	}
+}
+
+// serve opens a stream, creates every watch on it, then sends what is
+// queued and probes until the stream breaks, is found silent, or is no
+// longer needed (errIdle). heard is set once the stream answers.
+func (m *ownKeys) serve(heard *atomic.Bool) error {
+	ctx, cancel := context.WithCancel(metadata.NewOutgoingContext(m.a.ctx,
+		metadata.Pairs(rpctypes.MetadataRequireLeaderKey, rpctypes.MetadataHasLeader)))
+	defer cancel()
+	stream, err := pb.NewWatchClient(m.a.client.ActiveConnection()).Watch(ctx, grpc.WaitForReady(true))
+	if err != nil {
+		return rpctypes.Error(err)
+	}
+	seq := m.open()
+	received := make(chan error, 1)
+	var wg sync.WaitGroup
+	wg.Go(func() { received <- m.receive(stream, heard) })
+	defer func() { cancel(); wg.Wait(); m.closeStream(seq) }()
+	tick := time.NewTicker(probeInterval)
+	defer tick.Stop()
+	for {
+		if err := m.sendPending(stream, cancel); err != nil {
+			return err
+		}
+		select {
+		case err := <-received:
+			return err
+		case <-m.wake:
+		case <-tick.C:
+			if err := m.checkProbe(); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// open numbers a new stream and queues a create for every watch on it,
+// then a probe.
+func (m *ownKeys) open() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.opened++
+	m.stream = m.opened
+	m.pending, m.creating, m.serverID, m.ourID = nil, nil, nil, nil
+	for id, w := range m.watched {
+		m.queueCreateLocked(id, w.q.key, w.from, pb.WatchCreateRequest_NOPUT)
+	}
+	m.queueProbeLocked() // a new stream may be on the member just left
+	return m.stream
+}
+
+// closeStream forgets stream seq, unless a newer one is open already.
+func (m *ownKeys) closeStream(seq int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.stream == seq {
+		m.stream, m.pending, m.creating, m.serverID, m.ourID = 0, nil, nil, nil, nil
+	}
+}
+
+// sendPending sends what is queued. A send that blocks for probeTimeout
+// (the member reads nothing) cancels the stream.
+func (m *ownKeys) sendPending(stream pb.Watch_WatchClient, cancel context.CancelFunc) error {
+	reqs := m.takePending()
+	if len(reqs) == 0 {
+		return nil
+	}
+	stuck := time.AfterFunc(probeTimeout, cancel)
+	defer stuck.Stop()
+	for ; len(reqs) > 0; reqs = m.takePending() {
+		for _, req := range reqs {
+			if err := stream.Send(req); err != nil {
+				return err
+			}
+			if !stuck.Reset(probeTimeout) {
+				return errSilent
+			}
+		}
+		m.sent()
+	}
+	return nil
+}
+
+// sent starts the probe's time once it is sent: the creates queued ahead
+// of it (all of them, on a new stream) do not count against it.
+func (m *ownKeys) sent() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.probe != 0 && m.probeSent.IsZero() {
+		m.probeSent = time.Now()
+	}
+}
+
+func (m *ownKeys) takePending() []*pb.WatchRequest {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	reqs := m.pending
+	m.pending = nil
+	return reqs
+}
+
+// checkProbe runs every probeInterval: a probe unanswered for
+// probeTimeout means the stream is silent; with no key watched the stream
+// ends (errIdle, and run with it); otherwise a new probe is queued.
+func (m *ownKeys) checkProbe() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	switch {
+	case m.probe != 0 && !m.probeSent.IsZero() && time.Since(m.probeSent) >= probeTimeout:
+		return errSilent
+	case m.probe != 0:
+		return nil
+	case len(m.watched) == 0:
+		m.running, m.stream, m.pending, m.creating, m.serverID, m.ourID = false, 0, nil, nil, nil, nil
+		return errIdle
+	}
+	m.queueProbeLocked()
+	return nil
+}
+
+// queueProbeLocked (m.mu held, a stream open) queues a probe: a watch of
+// the prefix key itself that lets nothing through.
+func (m *ownKeys) queueProbeLocked() {
+	m.lastID++
+	m.probe, m.probeSent = m.lastID, time.Time{}
+	m.queueCreateLocked(m.probe, m.a.prefix, 0, pb.WatchCreateRequest_NOPUT, pb.WatchCreateRequest_NODELETE)
+}
+
+// receive reads the stream until it breaks, or until etcd refuses a
+// create for the stream's auth token (a new stream logs in again).
+func (m *ownKeys) receive(stream pb.Watch_WatchClient, heard *atomic.Bool) error {
+	for {
+		resp, err := stream.Recv()
+		if err != nil {
+			return rpctypes.Error(err)
+		}
+		heard.Store(true)
+		if err := m.dispatch(resp); err != nil {
+			return err
+		}
+	}
+}
+
+// dispatch handles one response: a delete of a watched key is the loss of
+// its acquisition; a watch etcd cancelled (its start compacted away) or
+// refused is followed by a read (recheck).
+func (m *ownKeys) dispatch(resp *pb.WatchResponse) error {
+	if refusedForToken(resp) {
+		return fmt.Errorf("watch refused: %s", resp.CancelReason)
+	}
+	q, ok := m.answered(resp)
+	switch {
+	case !ok:
+	case resp.Canceled:
+		q.a.goTracked(q.recheck)
+	case hasDelete(resp.Events):
+		q.lose(errKeyDeleted)
+	}
+	return nil
+}
+
+// refusedForToken: etcd refused a create for the stream's auth token.
+func refusedForToken(resp *pb.WatchResponse) bool {
+	switch resp.CancelReason {
+	case rpctypes.ErrGRPCInvalidAuthToken.Error(), rpctypes.ErrGRPCAuthOldRevision.Error(), rpctypes.ErrGRPCUserEmpty.Error():
+		return resp.Created && resp.Canceled
+	}
+	return false
+}
+
+// answered notes what resp confirms (a create, a probe's answer) and
+// returns the acquisition whose watch resp is about; false for a probe or
+// a watch no longer in use. A watch etcd cancelled is forgotten (and,
+// if etcd created it, cancelled: etcd keeps a compacted watch until told).
+func (m *ownKeys) answered(resp *pb.WatchResponse) (*acquisition, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	id := m.ourIDLocked(resp)
+	if id == m.probe && resp.Created {
+		m.probe = 0
+		if !resp.Canceled {
+			m.queueCancelLocked(id)
+		}
+		return nil, false
+	}
+	w, ok := m.watched[id]
+	if ok && resp.Canceled {
+		delete(m.watched, id)
+		if !resp.Created {
+			m.queueCancelLocked(id)
+		}
+	}
+	return w.q, ok
+}
+
+// ourIDLocked (m.mu held) is our ID of the watch resp is about; a
+// confirmation is of the oldest create unconfirmed, and maps the server's
+// ID to ours where they differ (-1: refused).
+func (m *ownKeys) ourIDLocked(resp *pb.WatchResponse) int64 {
+	if !resp.Created || len(m.creating) == 0 {
+		if id, ok := m.ourID[resp.WatchId]; ok {
+			return id
+		}
+		return resp.WatchId
+	}
+	id := m.creating[0]
+	m.creating = m.creating[1:]
+	if resp.WatchId != id && !resp.Canceled {
+		if m.serverID == nil {
+			m.serverID, m.ourID = map[int64]int64{}, map[int64]int64{}
+		}
+		m.serverID[id], m.ourID[resp.WatchId] = resp.WatchId, id
+	}
+	return id
+}
+
+func hasDelete(events []*mvccpb.Event) bool {
+	for _, ev := range events {
+		if ev.Type == mvccpb.DELETE {
+			return true
+		}
+	}
+	return false
+}
