@@ -53,7 +53,8 @@ type Entry struct {
 	QueuedAt  time.Time     // when it joined the queue; zero when unknown
 	// AcquiredAt is when it became the holder; zero for waiters and when
 	// unknown. A holder that waited records it a moment after it took
-	// over; until then it reports QueuedAt.
+	// over (etcd: 100ms, if it still holds then); until then it reports
+	// QueuedAt.
 	AcquiredAt time.Time
 	// Expires is when the backend frees the key unless it is renewed or
 	// released: the lease's expiry for etcd. Zero when unknown.

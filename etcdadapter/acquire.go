@@ -89,10 +89,32 @@ func (q *acquisition) enqueue(ctx context.Context) error {
 		return err
 	}
 	if !q.req.Election { // an election key holds its value, nothing else
-		acquired := time.Now()
-		q.a.goTracked(func() { q.recordAcquired(acquired) })
+		q.recordAcquiredSoon(time.Now())
 	}
 	return nil
+}
+
+// recordDelay is how long a lock holder that waited holds before it
+// records when it took over (for Inspect).
+const recordDelay = 100 * time.Millisecond
+
+// recordAcquiredSoon records acquired (recordAcquired): at once for a
+// Semaphore permit, whose put tells the waiter behind it that it is now
+// the first waiter, and otherwise recordDelay into the hold, if it lasts
+// that long: short holds under contention cost no raft write for the sake
+// of Inspect. (The timer is not stopped when the hold ends: it finds it
+// ended.)
+func (q *acquisition) recordAcquiredSoon(acquired time.Time) {
+	record := func() {
+		if q.state.Err() == nil {
+			q.a.goTracked(func() { q.recordAcquired(acquired) })
+		}
+	}
+	if q.req.Limit > 0 {
+		record()
+		return
+	}
+	time.AfterFunc(recordDelay, record)
 }
 
 // recordAcquired adds the time the wait ended to the key's value, for

@@ -112,6 +112,51 @@ func TestWaiterKeyDeleted(t *testing.T) {
 	requireNoKeys(t, prefix)
 }
 
+// A waiter that watches the keys ahead of it in one range (wait.go,
+// turnCame) is not admitted when one txn deletes the holder's key and its
+// own: the waiter behind it holds, alone. Both deletes are in one revision;
+// the holder's comes first in the watch's events.
+func TestWaiterKeyDeletedWithHolders(t *testing.T) {
+	prefix := testPrefix(t)
+	h := mustHold(t, brokerlock.New(newAdapter(t, prefix)).Item("job", brokerlock.Options{}))
+	defer h.Release(testCtx(t))
+	type result struct {
+		name string
+		err  error
+	}
+	results := make(chan result, 2)
+	for i, name := range []string{"second", "third"} {
+		item := brokerlock.New(newAdapter(t, prefix)).Item("job", brokerlock.Options{Timeout: time.Minute})
+		go func() {
+			held, err := item.Hold(testCtx(t))
+			if err == nil {
+				defer held.Release(testCtx(t))
+			}
+			results <- result{name, err}
+		}()
+		waitForKeys(t, prefix, 2+i)
+	}
+	keys := waitForKeys(t, prefix, 3)
+	if _, err := etcd.Client().Txn(testCtx(t)).Then(clientv3.OpDelete(keys[0]), clientv3.OpDelete(keys[1])).Commit(); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]error{}
+	for range 2 {
+		select {
+		case r := <-results:
+			got[r.name] = r.err
+		case <-time.After(5 * time.Second):
+			t.Fatalf("5s after the holder's and the second waiter's keys were deleted: results %v, want both", got)
+		}
+	}
+	if !errors.Is(got["second"], brokerlock.ErrLockLost) {
+		t.Errorf("second waiter, its key deleted with the holder's: got %v, want ErrLockLost", got["second"])
+	}
+	if got["third"] != nil {
+		t.Errorf("third waiter, after the keys ahead of it were deleted: got %v, want it to hold", got["third"])
+	}
+}
+
 // waitForKeys polls until prefix has n keys and returns them oldest first.
 func waitForKeys(t *testing.T, prefix string, n int) []string {
 	t.Helper()

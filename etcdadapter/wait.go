@@ -7,6 +7,7 @@ import (
 	"time"
 
 	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
+	"go.etcd.io/etcd/api/v3/mvccpb"
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
@@ -23,7 +24,10 @@ import (
 // instead of waiting.
 //
 // What a waiter watches, so that a release wakes O(1) waiters:
-//   - exclusive: the key just before its own, for its delete;
+//   - exclusive, at most rangeAhead keys ahead: all of them and its own
+//     key, in one watch of the range they span (awaitAhead);
+//   - exclusive, more keys ahead: the key just before its own, for its
+//     delete;
 //   - Semaphore, Limit keys ahead (the first waiter): the lock's prefix,
 //     for deletes (any holder's release admits it);
 //   - Semaphore, more keys ahead: the key just before its own, for its
@@ -42,25 +46,44 @@ func (q *acquisition) waitTurn(ctx context.Context, try bool) error {
 		case err != nil || target.key == "":
 			return err
 		case try:
-			return fmt.Errorf("%w (blocked by %s)", brokerlock.ErrLocked, target.key)
-		case target != w.target:
+			return fmt.Errorf("%w (blocked by %s)", brokerlock.ErrLocked, target.blockedBy())
+		case !w.target.covers(target):
 			if err := w.start(ctx, &q.a.waits, target); err != nil {
 				return err
 			}
 			continue
 		}
-		if err := q.awaitChange(ctx, &w); err != nil {
+		if held, err := q.awaitTarget(ctx, &w, target); held || err != nil {
 			return err
 		}
 	}
 }
 
-// watchTarget is what a waiter watches: one key, or the lock's prefix,
-// for deletes (and puts, with puts).
+// watchTarget is what a waiter watches: one key, the lock's prefix, or a
+// range of it, for deletes (and puts, with puts).
 type watchTarget struct {
 	key    string // "" when nothing blocks
+	end    string // a range's end; "" for one key or the prefix
 	prefix bool
 	puts   bool
+	ahead  []string // with a range: every key ahead, newest first
+}
+
+// blockedBy names the key just ahead.
+func (t watchTarget) blockedBy() string {
+	if len(t.ahead) > 0 {
+		return t.ahead[0]
+	}
+	return t.key
+}
+
+// covers: a watch of t serves a waiter whose target is u (a range watch
+// serves any range inside it: the keys ahead only go away).
+func (t watchTarget) covers(u watchTarget) bool {
+	if t.end != "" && u.end != "" {
+		return t.key <= u.key && u.end <= t.end && t.puts == u.puts
+	}
+	return t.key == u.key && t.end == u.end && t.prefix == u.prefix && t.puts == u.puts
 }
 
 // blocker returns what keeps the acquisition from holding now; the zero
@@ -72,8 +95,7 @@ func (q *acquisition) blocker(ctx context.Context) (watchTarget, error) {
 	case q.req.Shared:
 		return q.readerBlocker(ctx)
 	}
-	pred, err := q.predecessor(ctx)
-	return watchTarget{key: pred}, err
+	return q.exclusiveBlocker(ctx)
 }
 
 // ahead reads, in one txn, ops (ranges over the keys ahead of q's) and
@@ -102,17 +124,37 @@ func (q *acquisition) ahead(ctx context.Context, ops ...clientv3.Op) ([]*pb.Rang
 // olderThan limits a read of the lock's prefix to keys older than q's.
 func (q *acquisition) olderThan() clientv3.OpOption { return clientv3.WithMaxCreateRev(q.rev - 1) }
 
-// predecessor returns the key just older than ours, "" if ours is the
-// oldest, and ErrLockLost if ours is gone.
-func (q *acquisition) predecessor(ctx context.Context) (string, error) {
-	resp, err := q.ahead(ctx, clientv3.OpGet(q.pfx(), append(clientv3.WithLastCreate(), q.olderThan())...))
+// rangeAhead: a lock's waiter with at most this many keys ahead of its own
+// watches all of them and its own key in one watch (awaitAhead), and holds
+// as soon as their deletes have all come in: no read after the last one.
+// A release then wakes up to rangeAhead waiters, each for one event.
+const rangeAhead = 8
+
+// exclusiveBlocker: an exclusive waiter holds when no key is older than
+// its own. It reads the newest rangeAhead+1 keys ahead: at most rangeAhead
+// are watched together, in one range with its own key; more, the nearest
+// alone. ErrLockLost if its own key is gone.
+func (q *acquisition) exclusiveBlocker(ctx context.Context) (watchTarget, error) {
+	resp, err := q.ahead(ctx, clientv3.OpGet(q.pfx(), clientv3.WithPrefix(), clientv3.WithKeysOnly(), q.olderThan(),
+		clientv3.WithSort(clientv3.SortByCreateRevision, clientv3.SortDescend), clientv3.WithLimit(rangeAhead+1)))
 	if err != nil {
-		return "", err
+		return watchTarget{}, err
 	}
-	if kvs := resp[0].Kvs; len(kvs) > 0 {
-		return string(kvs[0].Key), nil
+	kvs := resp[0].Kvs
+	switch {
+	case len(kvs) == 0:
+		return watchTarget{}, nil
+	case len(kvs) > rangeAhead:
+		return watchTarget{key: string(kvs[0].Key)}, nil
 	}
-	return "", nil
+	t := watchTarget{key: q.key, end: q.key}
+	for _, kv := range kvs {
+		k := string(kv.Key)
+		t.ahead = append(t.ahead, k)
+		t.key, t.end = min(t.key, k), max(t.end, k)
+	}
+	t.end += "\x00" // just after the greatest
+	return t, nil
 }
 
 // permitBlocker: a Semaphore permit holds with fewer than Limit keys
@@ -174,23 +216,66 @@ func (q *acquisition) readerBlocker(ctx context.Context) (watchTarget, error) {
 	return watchTarget{}, nil
 }
 
-// awaitChange waits for an event on the watch; the caller reads again to
-// see what it meant. A stream found silent is left for a new one.
-func (q *acquisition) awaitChange(ctx context.Context, w *keyWatch) error {
-	select {
-	case resp, ok := <-w.ch:
-		if !ok || resp.Err() != nil {
-			w.stop() // broken watch: start a new one
-		}
-		return nil
-	case <-w.moved:
-		w.stop()
-		return nil
-	case <-q.state.Done():
-		return q.state.Err()
-	case <-ctx.Done():
-		return ctx.Err()
+// awaitTarget waits on the watch: for an event, after which the caller
+// reads again to see what it meant, or with a range target for q's turn
+// (held: turnCame). A broken watch, or one on a stream found silent, is
+// left for a new one.
+func (q *acquisition) awaitTarget(ctx context.Context, w *keyWatch, target watchTarget) (held bool, err error) {
+	left := make(map[string]bool, len(target.ahead))
+	for _, k := range target.ahead {
+		left[k] = true
 	}
+	for {
+		select {
+		case resp, ok := <-w.ch:
+			switch {
+			case !ok || resp.Err() != nil:
+				w.stop() // broken watch: start a new one
+				return false, nil
+			case target.ahead == nil:
+				return false, nil
+			case q.turnCame(resp.Events, left):
+				return true, nil
+			case q.state.Err() != nil:
+				return false, q.state.Err()
+			}
+		case <-w.moved:
+			w.stop()
+			return false, nil
+		case <-q.state.Done():
+			return false, q.state.Err()
+		case <-ctx.Done():
+			return false, ctx.Err()
+		}
+	}
+}
+
+// turnCame takes one response of a range watch, where left are the keys
+// still ahead of q, and reports whether they are all deleted now; a delete
+// of q's own key up to that revision ends q (lost). One watch delivers its
+// events in revision order, a revision's all in one response, and it was
+// created before the read that found left, so a delete of q's key before
+// (or with) the last of left would be seen first (or in the same
+// response): q's key exists at the revision the last key ahead went, no
+// key older than it can be created since, and q holds, without another
+// read. A delete of q's key after that is a loss after holding, which the
+// own-key watch reports.
+func (q *acquisition) turnCame(events []*clientv3.Event, left map[string]bool) bool {
+	var turn int64 // the revision that deleted the last key ahead
+	for _, ev := range events {
+		switch k := string(ev.Kv.Key); {
+		case ev.Type != mvccpb.DELETE:
+		case k == q.key && (turn == 0 || ev.Kv.ModRevision == turn):
+			q.lose(errKeyDeleted)
+			return false
+		case left[k]:
+			delete(left, k)
+			if len(left) == 0 && turn == 0 {
+				turn = ev.Kv.ModRevision
+			}
+		}
+	}
+	return turn != 0
 }
 
 // keyWatch is the one watch a waiter keeps, on the waiters' stream.
@@ -210,6 +295,9 @@ func (w *keyWatch) start(ctx context.Context, s *waitStream, target watchTarget)
 	opts := []clientv3.OpOption{clientv3.WithCreatedNotify()}
 	if target.prefix {
 		opts = append(opts, clientv3.WithPrefix())
+	}
+	if target.end != "" {
+		opts = append(opts, clientv3.WithRange(target.end))
 	}
 	if !target.puts {
 		opts = append(opts, clientv3.WithFilterPut())
