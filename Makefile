@@ -28,18 +28,22 @@ example:
 # even ones (A B, B A, ...: whichever runs first in a fresh process pays
 # for etcd's warm-up); the 1,000- and 10,000-lock scenarios run one
 # iteration per round; Held10000Apart runs its etcd in a process of its own
-# (built here from the module's etcd) to tell client and server apart. Raw output
+# (built here from the module's etcd) to tell client and server apart, and
+# HeldScale (1,000, 10,000 and 100,000 held; the same etcd) runs once at the
+# end. Raw output
 # in bench-results/bench.txt (benchstat reads it), the embedded etcd's log
-# in bench-results/stderr.txt, then a Markdown table of medians.
+# in bench-results/stderr.txt, then a Markdown table of medians, and the
+# pictures BENCHMARKS.md embeds (docs/bench/*.svg, drawn by cmd/benchplot,
+# a module of its own: gonum's plot stays out of the library's go.mod).
 BENCHCOUNT ?= 6
 BENCHTIME ?= 2s
 BENCHBIN = bench-results/etcdadapter.test
 bench:
-	@mkdir -p bench-results && rm -f bench-results/bench.txt bench-results/stderr.txt
+	@rm -rf bench-results/samples && mkdir -p bench-results/samples && rm -f bench-results/bench.txt bench-results/stderr.txt
 	$(GO) test -c -o $(BENCHBIN) ./etcdadapter/
 	$(GO) build -o bench-results/etcd ./internal/chaos/cmd/chaosetcd
 	for i in $$(seq $(BENCHCOUNT)); do \
-		export BROKERLOCK_BENCH_MUTEX_FIRST=$$(( (i + 1) % 2 )); \
+		export BROKERLOCK_BENCH_MUTEX_FIRST=$$(( (i + 1) % 2 )) BROKERLOCK_BENCH_SAMPLES=bench-results/samples; \
 		$(BENCHBIN) -test.run '^$$' -test.bench '^Benchmark(Uncontended|UncontendedKeepAlive|Contended8|Distinct32|Semaphore16|RWLockReader)$$' \
 			-test.benchtime $(BENCHTIME) -test.benchmem >bench-results/round.txt 2>>bench-results/stderr.txt || exit 1; \
 		tee -a bench-results/bench.txt <bench-results/round.txt; \
@@ -51,7 +55,11 @@ bench:
 			-test.benchtime 60x >bench-results/round.txt 2>>bench-results/stderr.txt || exit 1; \
 		tee -a bench-results/bench.txt <bench-results/round.txt; \
 	done
+	BROKERLOCK_BENCH_ETCD=bench-results/etcd $(BENCHBIN) -test.run '^$$' -test.bench '^BenchmarkHeldScale$$' \
+		-test.benchtime 1x >bench-results/round.txt 2>>bench-results/stderr.txt || exit 1
+	tee -a bench-results/bench.txt <bench-results/round.txt
 	$(GO) run ./cmd/benchtable bench-results/bench.txt
+	cd cmd/benchplot && $(GO) run . -bench ../../bench-results/bench.txt -samples ../../bench-results/samples -out ../../docs/bench
 
 # Fuzz each target for FUZZTIME (the seed corpora also run in `make test`).
 FUZZTIME ?= 30s

@@ -15,18 +15,22 @@ const contenders = 8
 // BenchmarkContended8: 8 processes (each its own client and adapter, or
 // session) contend on one lock; b.N holds in all, by any of them. Reports
 // handoffs/s and the p50/p99 handoff time: from just before one holder
-// releases to when the next holder's acquisition returns. Sub-benchmark
-// "limit" measures the physical limit of such a handoff (limit_bench_test.go).
+// releases to when the next holder's acquisition returns, and per handoff
+// the raft writes etcd committed and the watch events it sent.
+// Sub-benchmark "limit" measures the physical limit of such a handoff
+// (limit_bench_test.go).
 func BenchmarkContended8(b *testing.B) {
 	defer b.Run("limit", benchHandoffLimit)
 	runVariants(b, brokerlock.Options{}, func(b *testing.B, makeLockers lockerMaker) {
 		prefix := benchPrefix(b)
 		lockers := makeLockers(b, prefix, sameIDs(contenders), benchClients(b, contenders))
 		var clock handoffClock
+		before := scrapeMetrics(b)
 		b.ResetTimer()
 		elapsed := cycleAll(b, lockers, b.N, clock.hold)
 		b.StopTimer()
 		clock.report(b, elapsed)
+		clock.reportServer(b, before, scrapeMetrics(b))
 		requireNoBenchKeys(b, prefix)
 	})
 }
@@ -62,6 +66,18 @@ func (c *handoffClock) report(b *testing.B, elapsed time.Duration) {
 	b.ReportMetric(float64(len(c.gaps))/elapsed.Seconds(), "handoffs/s")
 	b.ReportMetric(msec(percentile(c.gaps, 0.50)), "p50-handoff-ms")
 	b.ReportMetric(msec(percentile(c.gaps, 0.99)), "p99-handoff-ms")
+	saveSamples(b, c.gaps)
+}
+
+// reportServer reports what etcd did per handoff between two scrapes:
+// raft writes committed and watch events sent.
+func (c *handoffClock) reportServer(b *testing.B, before, after promMetrics) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if n := float64(len(c.gaps)); n > 0 {
+		b.ReportMetric((after.proposals()-before.proposals())/n, "writes/handoff")
+		b.ReportMetric((after.watchEvents()-before.watchEvents())/n, "events/handoff")
+	}
 }
 
 // percentile returns the p-quantile (nearest rank) of sorted ds.

@@ -27,15 +27,15 @@ func BenchmarkHeld10000(b *testing.B) {
 	runVariants(b, brokerlock.Options{KeepAlive: true}, func(b *testing.B, makeLockers lockerMaker) {
 		sums := metricSums{}
 		for range b.N {
-			holdMany(b, makeLockers, sums)
+			holdMany(b, heldLocks, makeLockers, sums)
 		}
 		sums.report(b, b.N)
 	})
 }
 
-// holdMany runs one op of BenchmarkHeld10000 and adds its metrics to
-// sums; only the acquisitions are timed.
-func holdMany(b *testing.B, makeLockers lockerMaker, sums metricSums) {
+// holdMany holds n locks at once, one op of BenchmarkHeld10000, and adds
+// its metrics to sums; only the acquisitions are timed.
+func holdMany(b *testing.B, n int, makeLockers lockerMaker, sums metricSums) {
 	b.StopTimer()
 	ctx, cancel := context.WithTimeout(b.Context(), bigTimeout)
 	defer cancel()
@@ -43,7 +43,7 @@ func holdMany(b *testing.B, makeLockers lockerMaker, sums metricSums) {
 	clients := benchClients(b, 1)
 	leases0 := countLeases(ctx, b)
 	idle := takeSnapshot(b)
-	lockers := makeLockers(b, prefix, distinctIDs(heldLocks), clients)
+	lockers := makeLockers(b, prefix, distinctIDs(n), clients)
 
 	b.StartTimer()
 	forEach(ctx, b, lockers, benchLocker.Lock)
@@ -52,13 +52,13 @@ func holdMany(b *testing.B, makeLockers lockerMaker, sums metricSums) {
 	settle(b, time.Minute)
 	held := takeSnapshot(b)
 	sums["leases"] += float64(countLeases(ctx, b) - leases0)
-	if n := countKeys(b, prefix); n != heldLocks {
-		b.Errorf("%d keys under %q while all are held, want %d", n, prefix, heldLocks)
+	if got := countKeys(b, prefix); got != int64(n) {
+		b.Errorf("%d keys under %q while all are held, want %d", got, prefix, n)
 	}
 	start := time.Now()
 	forEach(ctx, b, lockers, benchLocker.Unlock)
 	sums["release-ms"] += msec(time.Since(start))
-	addHeldMetrics(sums, idle, held)
+	addHeldMetrics(sums, n, idle, held)
 	requireNoBenchKeys(b, prefix)
 }
 
@@ -88,13 +88,13 @@ func countLeases(ctx context.Context, b *testing.B) int {
 	return len(resp.Leases)
 }
 
-// addHeldMetrics adds what holding costs per lock, from idle to held.
-func addHeldMetrics(sums metricSums, idle, held snapshot) {
-	heap, goroutines, watchers := idle.perItem(held, heldLocks)
+// addHeldMetrics adds what holding n costs per lock, from idle to held.
+func addHeldMetrics(sums metricSums, n int, idle, held snapshot) {
+	heap, goroutines, watchers := idle.perItem(held, n)
 	sums["B/lock"] += heap
 	sums["goroutines/lock"] += goroutines
 	sums["watchers/lock"] += watchers
 	if apart != nil {
-		sums["server-B/lock"] += (held.serverHeap - idle.serverHeap) / heldLocks
+		sums["server-B/lock"] += (held.serverHeap - idle.serverHeap) / float64(n)
 	}
 }

@@ -25,6 +25,7 @@ func benchHandoffLimit(b *testing.B) {
 	ctx := b.Context()
 	keys := limitKeys(b, clients[0], prefix, b.N)
 	var clock handoffClock
+	before := scrapeMetrics(b)
 	b.ResetTimer()
 	start := time.Now()
 	for i, key := range keys {
@@ -40,6 +41,7 @@ func benchHandoffLimit(b *testing.B) {
 	elapsed := time.Since(start)
 	b.StopTimer()
 	clock.report(b, elapsed)
+	clock.reportServer(b, before, scrapeMetrics(b))
 	requireNoBenchKeys(b, prefix)
 }
 

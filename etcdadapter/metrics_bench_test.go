@@ -109,6 +109,12 @@ func (m promMetrics) watchEvents() float64 {
 	return m.sum("etcd_debugging_mvcc_events_total")
 }
 
+// proposals counts the raft proposals etcd committed (writes, and a
+// lease's grant, revoke and checkpoint).
+func (m promMetrics) proposals() float64 {
+	return m.sum("etcd_server_proposals_committed_total")
+}
+
 // watchers is the number of watchers etcd has now.
 func (m promMetrics) watchers() float64 {
 	return m.sum("etcd_debugging_mvcc_watcher_total")
