@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -131,14 +132,13 @@ func drawHeldMemory(rs results, file string) error {
 // drawCoordination: election failover (p50 and p99, brokerlock against
 // etcd's Election) and semaphore holds/s (a semaphore of 4 against a lock).
 func drawCoordination(rs results, file string) error {
-	failover, err := bars(rs, "ms, log scale: leader resigns to next leads",
+	failover, err := bars(rs, "ms: leader resigns to next leads",
 		[]string{"p50", "p99"}, []string{"p50-ms", "p99-ms"},
 		"BenchmarkElectionFailover/brokerlock", "BenchmarkElectionFailover/election", "brokerlock Election", "etcd Election")
 	if err != nil {
 		return err
 	}
 	failover.Title.Text = "Election failover"
-	failover.Y.Scale, failover.Y.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
 	if err := failover.Save(width, height, file); err != nil {
 		return err
 	}
@@ -149,7 +149,19 @@ func drawCoordination(rs results, file string) error {
 		return err
 	}
 	sem.Title.Text = "Semaphore against a lock"
-	return sem.Save(width, height, filepath.Join(filepath.Dir(file), "semaphore.svg"))
+	return sem.Save(width, height, filepath.Join(filepath.Dir(file), "semaphore.png"))
+}
+
+// valuesText lists each label with its value: "p50 0.32, p99 0.63".
+func valuesText(labels []string, vs plotter.Values) string {
+	var b strings.Builder
+	for i, v := range vs {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s %.3g", labels[i], v)
+	}
+	return b.String()
 }
 
 // bars is a bar chart of the medians of units (labelled labels), ours
@@ -177,7 +189,7 @@ func bars(rs results, ylabel string, labels, units []string, ours, theirs, oursL
 		}
 		b.Color, b.LineStyle.Width, b.Offset = s.c, 0, w*vg.Length(2*i-1)/2
 		p.Add(b)
-		p.Legend.Add(s.label, b)
+		p.Legend.Add(fmt.Sprintf("%s (%s)", s.label, valuesText(labels, vs)), b)
 	}
 	p.NominalX(labels...)
 	return p, nil

@@ -1,4 +1,4 @@
-// Command benchplot draws what `make bench` measured, as SVG pictures for
+// Command benchplot draws what `make bench` measured, as PNG pictures for
 // BENCHMARKS.md: handoff latency under contention (a CDF, brokerlock
 // against etcd's Mutex), memory per held lock against the number held, and
 // the coordination primitives (election failover against etcd's Election,
@@ -40,9 +40,9 @@ func run(benchFile, samplesDir, out string) error {
 		name string
 		draw func() error
 	}{
-		{"handoff-cdf.svg", func() error { return drawHandoffCDF(samplesDir, out+"/handoff-cdf.svg") }},
-		{"held-memory.svg", func() error { return drawHeldMemory(results, out+"/held-memory.svg") }},
-		{"coordination.svg", func() error { return drawCoordination(results, out+"/coordination.svg") }},
+		{"handoff-cdf.png", func() error { return drawHandoffCDF(samplesDir, out+"/handoff-cdf.png") }},
+		{"held-memory.png", func() error { return drawHeldMemory(results, out+"/held-memory.png") }},
+		{"coordination.png", func() error { return drawCoordination(results, out+"/coordination.png") }},
 	}
 	for _, p := range pictures {
 		if err := p.draw(); err != nil {
