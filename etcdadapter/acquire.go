@@ -70,7 +70,7 @@ func (q *acquisition) lostOnDeadLease(callerCtx context.Context, err error) erro
 
 // enqueue puts the key and waits for its turn.
 func (q *acquisition) enqueue(ctx context.Context) error {
-	owner, err := q.put(ctx)
+	owner, newest, err := q.put(ctx)
 	if err != nil {
 		return err
 	}
@@ -85,7 +85,12 @@ func (q *acquisition) enqueue(ctx context.Context) error {
 	case q.req.Try && !q.req.Shared:
 		return fmt.Errorf("%w (holder's token %d)", brokerlock.ErrLocked, owner.CreateRevision)
 	}
-	if err := q.waitTurn(ctx, q.req.Try); err != nil {
+	var first *watchTarget // what an exclusive waiter watches first, known from the put
+	if len(newest) > 1 {
+		t := q.exclusiveTarget(newest[1:]) // newest[0] is q's own key
+		first = &t
+	}
+	if err := q.waitTurn(ctx, q.req.Try, first); err != nil {
 		return err
 	}
 	if !q.req.Election { // an election key holds its value, nothing else
@@ -139,26 +144,33 @@ func (q *acquisition) recordAcquired(acquired time.Time) {
 var firstCreate = clientv3.WithFirstCreate()
 
 // put creates the key if absent and reads the oldest key (the first
-// holder) in the same txn, and returns that key.
-func (q *acquisition) put(ctx context.Context) (owner *mvccpb.KeyValue, err error) {
+// holder) in the same txn, and returns that key; for an exclusive request
+// also the newest keys (its own first, then those just ahead of it:
+// exclusiveTarget), so that a waiter knows what to watch without a read.
+func (q *acquisition) put(ctx context.Context) (owner *mvccpb.KeyValue, newest []*mvccpb.KeyValue, err error) {
 	if ctx.Err() != nil {
 		q.rev = -1 // never sent
-		return nil, ctx.Err()
+		return nil, nil, ctx.Err()
 	}
 	q.queued = time.Now().UnixNano()
-	resp, err := q.a.client.Txn(ctx).
-		If(clientv3.Compare(clientv3.CreateRevision(q.key), "=", 0)).
-		Then(clientv3.OpPut(q.key, q.initialValue(), clientv3.WithLease(q.l.id)),
-			clientv3.OpGet(q.pfx(), firstCreate...)).
-		Commit()
+	ops := []clientv3.Op{clientv3.OpPut(q.key, q.initialValue(), clientv3.WithLease(q.l.id)), clientv3.OpGet(q.pfx(), firstCreate...)}
+	exclusive := q.req.Limit == 0 && !q.req.Shared
+	if exclusive {
+		ops = append(ops, clientv3.OpGet(q.pfx(), clientv3.WithPrefix(), clientv3.WithKeysOnly(),
+			clientv3.WithSort(clientv3.SortByCreateRevision, clientv3.SortDescend), clientv3.WithLimit(rangeAhead+2)))
+	}
+	resp, err := q.a.client.Txn(ctx).If(clientv3.Compare(clientv3.CreateRevision(q.key), "=", 0)).Then(ops...).Commit()
 	if err != nil {
-		return nil, q.putFailed(err)
+		return nil, nil, q.putFailed(err)
 	}
 	if !resp.Succeeded { // a late put of ours, whose slot is retired: remove it
-		return nil, fmt.Errorf("etcdadapter: key %q exists already", q.key)
+		return nil, nil, fmt.Errorf("etcdadapter: key %q exists already", q.key)
 	}
 	q.rev = resp.Header.Revision
-	return resp.Responses[1].GetResponseRange().Kvs[0], nil
+	if exclusive {
+		newest = resp.Responses[2].GetResponseRange().Kvs
+	}
+	return resp.Responses[1].GetResponseRange().Kvs[0], newest, nil
 }
 
 // putFailed sorts a failed put: etcd's own refusals wrote nothing; a put

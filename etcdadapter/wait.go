@@ -21,7 +21,8 @@ import (
 // current revision (a watch from an older revision would wait for etcd's
 // catch-up loop), and reads again after the watch starts, so a change
 // between read and watch is not missed. With try it fails with ErrLocked
-// instead of waiting.
+// instead of waiting. first, if not nil, is what to watch first, known
+// from the put: no read before the watch.
 //
 // What a waiter watches, so that a release wakes O(1) waiters:
 //   - exclusive, at most rangeAhead keys ahead: all of them and its own
@@ -37,11 +38,11 @@ import (
 //     behind learns that it is first only when the key ahead of it goes:
 //     a delay, never a wrong count;
 //   - RWLock reader: the nearest writer's key ahead, for its delete.
-func (q *acquisition) waitTurn(ctx context.Context, try bool) error {
+func (q *acquisition) waitTurn(ctx context.Context, try bool, first *watchTarget) error {
 	var w keyWatch
 	defer w.stop()
 	for {
-		target, err := q.blocker(ctx)
+		target, err := q.nextTarget(ctx, &first)
 		switch {
 		case err != nil || target.key == "":
 			return err
@@ -57,6 +58,15 @@ func (q *acquisition) waitTurn(ctx context.Context, try bool) error {
 			return err
 		}
 	}
+}
+
+// nextTarget is *first, once, then what blocker reads.
+func (q *acquisition) nextTarget(ctx context.Context, first **watchTarget) (watchTarget, error) {
+	if t := *first; t != nil {
+		*first = nil
+		return *t, nil
+	}
+	return q.blocker(ctx)
 }
 
 // watchTarget is what a waiter watches: one key, the lock's prefix, or a
@@ -140,12 +150,17 @@ func (q *acquisition) exclusiveBlocker(ctx context.Context) (watchTarget, error)
 	if err != nil {
 		return watchTarget{}, err
 	}
-	kvs := resp[0].Kvs
+	return q.exclusiveTarget(resp[0].Kvs), nil
+}
+
+// exclusiveTarget is what an exclusive waiter watches given kvs, the keys
+// older than its own, newest first, at most rangeAhead+1 of them.
+func (q *acquisition) exclusiveTarget(kvs []*mvccpb.KeyValue) watchTarget {
 	switch {
 	case len(kvs) == 0:
-		return watchTarget{}, nil
+		return watchTarget{}
 	case len(kvs) > rangeAhead:
-		return watchTarget{key: string(kvs[0].Key)}, nil
+		return watchTarget{key: string(kvs[0].Key)}
 	}
 	t := watchTarget{key: q.key, end: q.key}
 	for _, kv := range kvs {
@@ -154,7 +169,7 @@ func (q *acquisition) exclusiveBlocker(ctx context.Context) (watchTarget, error)
 		t.key, t.end = min(t.key, k), max(t.end, k)
 	}
 	t.end += "\x00" // just after the greatest
-	return t, nil
+	return t
 }
 
 // permitBlocker: a Semaphore permit holds with fewer than Limit keys
