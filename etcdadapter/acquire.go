@@ -76,14 +76,16 @@ func (q *acquisition) enqueue(ctx context.Context) error {
 	}
 	q.arm()
 	switch {
-	case owner.CreateRevision == q.rev: // the oldest key holds, whatever its kind
+	case owner != nil && owner.CreateRevision == q.rev: // the oldest key holds, whatever its kind
 		return nil
 	case q.req.Limit > 0:
 		if err := q.checkLimit(owner.Key, owner.Value); err != nil {
 			return err
 		}
-	case q.req.Try && !q.req.Shared:
+	case q.req.Try && !q.req.Shared && owner != nil:
 		return fmt.Errorf("%w (holder's token %d)", brokerlock.ErrLocked, owner.CreateRevision)
+	case q.req.Try && !q.req.Shared:
+		return fmt.Errorf("%w (blocked by %s)", brokerlock.ErrLocked, newest[1].Key)
 	}
 	var first *watchTarget // what an exclusive waiter watches first, known from the put
 	if len(newest) > 1 {
@@ -143,23 +145,31 @@ func (q *acquisition) recordAcquired(acquired time.Time) {
 // firstCreate reads the oldest key of a range: the holder.
 var firstCreate = clientv3.WithFirstCreate()
 
-// put creates the key if absent and reads the oldest key (the first
-// holder) in the same txn, and returns that key; for an exclusive request
-// also the newest keys (its own first, then those just ahead of it:
-// exclusiveTarget), so that a waiter knows what to watch without a read.
+// newestKeys reads the newest keys of a lock, newest first: for an
+// exclusive put, its own and up to rangeAhead+1 ahead of it.
+var newestKeys = []clientv3.OpOption{clientv3.WithPrefix(), clientv3.WithKeysOnly(),
+	clientv3.WithSort(clientv3.SortByCreateRevision, clientv3.SortDescend), clientv3.WithLimit(rangeAhead + 2)}
+
+// put creates the key if absent and reads, in the same txn, the oldest
+// key (the first holder), which it returns. An exclusive request reads the
+// newest keys instead (newest: its own first, then those just ahead of
+// it, exclusiveTarget), so that a waiter knows what to watch without a
+// read; the oldest is the last of them when they are all there, and
+// unknown (nil) otherwise, when there are more than rangeAhead+1 keys
+// ahead and ours cannot hold anyway.
 func (q *acquisition) put(ctx context.Context) (owner *mvccpb.KeyValue, newest []*mvccpb.KeyValue, err error) {
 	if ctx.Err() != nil {
 		q.rev = -1 // never sent
 		return nil, nil, ctx.Err()
 	}
 	q.queued = time.Now().UnixNano()
-	ops := []clientv3.Op{clientv3.OpPut(q.key, q.initialValue(), clientv3.WithLease(q.l.id)), clientv3.OpGet(q.pfx(), firstCreate...)}
 	exclusive := q.req.Limit == 0 && !q.req.Shared
+	read := clientv3.OpGet(q.pfx(), firstCreate...)
 	if exclusive {
-		ops = append(ops, clientv3.OpGet(q.pfx(), clientv3.WithPrefix(), clientv3.WithKeysOnly(),
-			clientv3.WithSort(clientv3.SortByCreateRevision, clientv3.SortDescend), clientv3.WithLimit(rangeAhead+2)))
+		read = clientv3.OpGet(q.pfx(), newestKeys...)
 	}
-	resp, err := q.a.client.Txn(ctx).If(clientv3.Compare(clientv3.CreateRevision(q.key), "=", 0)).Then(ops...).Commit()
+	resp, err := q.a.client.Txn(ctx).If(clientv3.Compare(clientv3.CreateRevision(q.key), "=", 0)).
+		Then(clientv3.OpPut(q.key, q.initialValue(), clientv3.WithLease(q.l.id)), read).Commit()
 	if err != nil {
 		return nil, nil, q.putFailed(err)
 	}
@@ -167,10 +177,14 @@ func (q *acquisition) put(ctx context.Context) (owner *mvccpb.KeyValue, newest [
 		return nil, nil, fmt.Errorf("etcdadapter: key %q exists already", q.key)
 	}
 	q.rev = resp.Header.Revision
-	if exclusive {
-		newest = resp.Responses[2].GetResponseRange().Kvs
+	kvs := resp.Responses[1].GetResponseRange().Kvs
+	switch {
+	case !exclusive:
+		return kvs[0], nil, nil
+	case len(kvs) < rangeAhead+2:
+		return kvs[len(kvs)-1], kvs, nil
 	}
-	return resp.Responses[1].GetResponseRange().Kvs[0], newest, nil
+	return nil, kvs, nil
 }
 
 // putFailed sorts a failed put: etcd's own refusals wrote nothing; a put
