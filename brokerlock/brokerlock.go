@@ -26,6 +26,3 @@ func (l *BrokerLock) Item(id string, opts Options) *Item {
 	}
 	return &Item{adapter: l.adapter, id: id, opts: opts, invalid: err}
 }
-
-// Adapter returns the adapter this BrokerLock was made with.
-func (l *BrokerLock) Adapter() Adapter { return l.adapter }

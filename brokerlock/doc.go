@@ -1,6 +1,21 @@
 // Package brokerlock gives Go programs Deepkit's BrokerLock: named locks
 // that only one process at a time can hold, across pods and machines.
 //
+// The backend seam (decided before v1): Adapter, Acquisition and Request
+// are what an adapter implements, not what an application calls; an
+// application only hands an Adapter to New. They stay in this package
+// rather than in a driver package of their own (as database/sql/driver):
+// every adapter and wrapper that implements them lives in this module, a
+// driver package would make each of them import two packages and keep
+// brokerlock.Adapter as an alias, and users would see no difference.
+// Extension methods are optional interfaces that a wrapper forwards by
+// implementing them, without Unwrap: Inspector (Item.Inspect) is one, and
+// promlock forwards it. etcdadapter's List and ForceRelease act on etcd's
+// keys across locks, not on one lock, and stay methods of etcdadapter,
+// reached through a wrapper's Unwrap. Hold repeats some of Acquisition's
+// methods on purpose: it is the caller's handle (Release once, errors that
+// name the lock), Acquisition the adapter's.
+//
 // A BrokerLock makes Items on an Adapter (etcdadapter for real use,
 // memadapter for tests). An Item is one lock id with its Options. On etcd
 // each acquisition is one key under the lock's prefix, attached to a lease
@@ -27,6 +42,10 @@
 //
 // Nothing is left behind: a timed-out, cancelled or failed acquisition and
 // a released hold remove their key, also when the caller's ctx is done.
+// When that removal fails (the backend unreachable), the adapter retries
+// it in the background until it succeeds or the adapter is closed; etcd's
+// Close revokes the adapter's leases, which takes their keys along, and a
+// lease nobody renews expires with its keys after its TTL.
 //
 // The same queue carries leader election. An Election is one queue of
 // candidates whose keys hold their values (etcd's own Election layout,

@@ -39,6 +39,10 @@ func (o ElectionOptions) withDefaults() ElectionOptions {
 	return o
 }
 
+// Validate reports whether Election would refuse o, as Options.Validate
+// does for a lock.
+func (o ElectionOptions) Validate() error { return o.withDefaults().validate() }
+
 func (o ElectionOptions) validate() error {
 	if o.TTL < MinElectionTTL || o.TTL > MaxTTL {
 		return fmt.Errorf("%w: ElectionOptions.TTL %v: want between %v and %v (0 for the default %v)",

@@ -52,6 +52,11 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
+// Validate reports the first field of o that Item, Semaphore and RWLock
+// would refuse, naming it and its value, in an error wrapping ErrInvalid;
+// zero fields stand for their defaults. It does no I/O.
+func (o Options) Validate() error { return o.withDefaults().validate() }
+
 // validate names the first bad field and its value.
 func (o Options) validate() error {
 	switch {

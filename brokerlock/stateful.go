@@ -51,8 +51,9 @@ func (it *Item) Acquired() bool {
 }
 
 // Current returns the live hold that Acquire or Try took, for its Token,
-// Done and Expires, or nil when the Item holds nothing. Release it through
-// Item.Release.
+// Done and Expires, or nil when the Item holds nothing. Releasing it is
+// the same as Item.Release: the Item then holds nothing and can Acquire
+// again.
 func (it *Item) Current() *Hold {
 	it.mu.Lock()
 	defer it.mu.Unlock()

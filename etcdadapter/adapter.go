@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/brokerlock/brokerlock/brokerlock"
@@ -102,7 +103,7 @@ func (a *Adapter) Close() error {
 	defer cancel()
 	var errs []error
 	for _, l := range a.grantedLeases() {
-		if _, err := a.client.Revoke(ctx, l.id); err != nil && !errors.Is(err, errLeaseNotFound) {
+		if _, err := a.client.Revoke(ctx, l.id); err != nil && !errors.Is(err, rpctypes.ErrLeaseNotFound) {
 			errs = append(errs, fmt.Errorf("etcdadapter: close: revoke lease %x: %w", l.id, err))
 		}
 	}

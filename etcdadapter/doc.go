@@ -1,7 +1,7 @@
 // Package etcdadapter is the etcd implementation of brokerlock.Adapter.
 //
-// Lock id lives under the key prefix P + EscapeID(id) + "/", where P is
-// the adapter's prefix (default "brokerlock/") and EscapeID turns '%' into
+// Lock id lives under the key prefix P + esc(id) + "/" (LockPrefix), where
+// P is the adapter's prefix (default "brokerlock/") and esc turns '%' into
 // "%25" and '/' into "%2F". Every holder and waiter is one key directly
 // under it, attached to a lease; the key with the lowest create revision
 // holds the lock, and its create revision is the fencing token. This is

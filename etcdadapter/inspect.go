@@ -117,16 +117,8 @@ func idOfKey(prefix, key string) (string, bool) {
 	if !ok || seg == "" || name == "" {
 		return "", false
 	}
-	return UnescapeID(seg), true
+	return unescapeID(seg), true
 }
-
-// idUnescaper undoes idEscaper; a '%' that starts no escape stays (keys
-// written by other tools).
-var idUnescaper = strings.NewReplacer("%2F", "/", "%25", "%")
-
-// UnescapeID returns the lock id of an escaped key segment: the inverse
-// of EscapeID.
-func UnescapeID(segment string) string { return idUnescaper.Replace(segment) }
 
 // leaseInfo is what the server says about one lease.
 type leaseInfo struct {

