@@ -93,3 +93,18 @@ chaos:
 	etcds=$(CHAOS_BIN)/chaosetcd; \
 	if [ -x "$(CHAOS_ETCD34)" ]; then etcds=$$etcds,$(CHAOS_ETCD34); else echo "chaos: no etcd 3.4 at $(CHAOS_ETCD34): running against etcd 3.7 only"; fi; \
 	$(CHAOS_BIN)/chaos -etcd $$etcds -worker $(CHAOS_BIN)/chaosworker -time $(CHAOS_TIME) -out $(CHAOS_OUT)
+
+# brokerlock side by side with etcd's Mutex, ZooKeeper's lock recipe and a
+# Redis lock (issue 16, BENCHMARKS.md), every server a process of its own,
+# started by cmd/benchpeers (a module of its own: the peers' clients stay
+# out of the library's go.mod). Not part of `make test` or CI. Needs
+# Debian's zookeeper (on a JRE) and redis-server; a missing one is skipped
+# with a message (apt-get install zookeeper default-jre-headless redis-server).
+PEERS_ROUNDS ?= 3
+PEERS_TIME ?= 5s
+.PHONY: bench-peers
+bench-peers:
+	@mkdir -p bench-results
+	$(GO) build -o bench-results/etcd ./internal/chaos/cmd/chaosetcd
+	cd cmd/benchpeers && $(GO) run . -etcd ../../bench-results/etcd -rounds $(PEERS_ROUNDS) -time $(PEERS_TIME) \
+		| tee ../../bench-results/peers.md

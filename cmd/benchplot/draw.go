@@ -142,7 +142,7 @@ func drawCoordination(rs results, file string) error {
 	if err := failover.Save(width, height, file); err != nil {
 		return err
 	}
-	sem, err := bars(rs, "holds/s: 16 goroutines, 8 clients, 20 ms each",
+	sem, err := bars(rs, "holds/s: 16 goroutines, 8 clients, 2 ms each",
 		[]string{"holds/s"}, []string{"holds/s"},
 		"BenchmarkSemaphore16/semaphore", "BenchmarkSemaphore16/item", "Semaphore, limit 4", "lock (Item)")
 	if err != nil {
@@ -169,7 +169,8 @@ func valuesText(labels []string, vs plotter.Values) string {
 func bars(rs results, ylabel string, labels, units []string, ours, theirs, oursLabel, theirsLabel string) (*plot.Plot, error) {
 	p := plot.New()
 	p.Y.Label.Text = ylabel
-	p.Legend.Top = true
+	p.Legend.Top, p.Legend.Left = true, true
+	p.Legend.XOffs = vg.Points(8)
 	w := vg.Points(28)
 	for i, s := range []struct {
 		bench, label string
@@ -192,5 +193,6 @@ func bars(rs results, ylabel string, labels, units []string, ours, theirs, oursL
 		p.Legend.Add(fmt.Sprintf("%s (%s)", s.label, valuesText(labels, vs)), b)
 	}
 	p.NominalX(labels...)
+	p.X.Min, p.X.Max = -0.6, float64(len(labels))-0.4 // room for the bars beside each label
 	return p, nil
 }
