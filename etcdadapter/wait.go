@@ -76,13 +76,19 @@ type watchTarget struct {
 	end    string // a range's end; "" for one key or the prefix
 	prefix bool
 	puts   bool
-	ahead  []string // with a range: every key ahead, newest first
+	ahead  []keyAt // with a range: every key ahead, newest first
+}
+
+// keyAt is a key and its create revision.
+type keyAt struct {
+	key string
+	rev int64
 }
 
 // blockedBy names the key just ahead.
 func (t watchTarget) blockedBy() string {
 	if len(t.ahead) > 0 {
-		return t.ahead[0]
+		return t.ahead[0].key
 	}
 	return t.key
 }
@@ -165,7 +171,7 @@ func (q *acquisition) exclusiveTarget(kvs []*mvccpb.KeyValue) watchTarget {
 	t := watchTarget{key: q.key, end: q.key}
 	for _, kv := range kvs {
 		k := string(kv.Key)
-		t.ahead = append(t.ahead, k)
+		t.ahead = append(t.ahead, keyAt{k, kv.CreateRevision})
 		t.key, t.end = min(t.key, k), max(t.end, k)
 	}
 	t.end += "\x00" // just after the greatest
@@ -236,9 +242,9 @@ func (q *acquisition) readerBlocker(ctx context.Context) (watchTarget, error) {
 // (held: turnCame). A broken watch, or one on a stream found silent, is
 // left for a new one.
 func (q *acquisition) awaitTarget(ctx context.Context, w *keyWatch, target watchTarget) (held bool, err error) {
-	left := make(map[string]bool, len(target.ahead))
+	left := make(map[string]int64, len(target.ahead)) // key: create revision
 	for _, k := range target.ahead {
-		left[k] = true
+		left[k.key] = k.rev
 	}
 	for {
 		select {
@@ -266,27 +272,34 @@ func (q *acquisition) awaitTarget(ctx context.Context, w *keyWatch, target watch
 }
 
 // turnCame takes one response of a range watch, where left are the keys
-// still ahead of q, and reports whether they are all deleted now; a delete
-// of q's own key up to that revision ends q (lost). One watch delivers its
-// events in revision order, a revision's all in one response, and it was
-// created before the read that found left, so a delete of q's key before
-// (or with) the last of left would be seen first (or in the same
-// response): q's key exists at the revision the last key ahead went, no
-// key older than it can be created since, and q holds, without another
-// read. A delete of q's key after that is a loss after holding, which the
-// own-key watch reports.
-func (q *acquisition) turnCame(events []*clientv3.Event, left map[string]bool) bool {
+// still ahead of q (with their create revisions), and reports whether they
+// are all deleted now; a delete of q's own key up to that revision ends q
+// (lost). One watch delivers its events in revision order, a revision's
+// all in one response, and it was created before the read that found
+// left, so a delete of q's key before (or with) the last of left would be
+// seen first (or in the same response): q's key exists at the revision the
+// last key ahead went, no key older than it can be created since, and q
+// holds, without another read. A delete of q's key after that is a loss
+// after holding, which the own-key watch reports.
+//
+// Key names are reused (lease and slot), and a watch created on a member
+// that lags starts before the read, even before q's put: a delete counts
+// only if it came after the key's creation, so the delete of an earlier
+// key of the same name is not taken for a release, nor for q's loss.
+func (q *acquisition) turnCame(events []*clientv3.Event, left map[string]int64) bool {
 	var turn int64 // the revision that deleted the last key ahead
 	for _, ev := range events {
-		switch k := string(ev.Kv.Key); {
+		k, at := string(ev.Kv.Key), ev.Kv.ModRevision
+		created, isAhead := left[k]
+		switch {
 		case ev.Type != mvccpb.DELETE:
-		case k == q.key && (turn == 0 || ev.Kv.ModRevision == turn):
+		case k == q.key && at > q.rev && (turn == 0 || at == turn):
 			q.lose(errKeyDeleted)
 			return false
-		case left[k]:
+		case isAhead && at > created:
 			delete(left, k)
 			if len(left) == 0 && turn == 0 {
-				turn = ev.Kv.ModRevision
+				turn = at
 			}
 		}
 	}
