@@ -107,4 +107,5 @@ bench-peers:
 	@mkdir -p bench-results
 	$(GO) build -o bench-results/etcd ./internal/chaos/cmd/chaosetcd
 	cd cmd/benchpeers && $(GO) run . -etcd ../../bench-results/etcd -rounds $(PEERS_ROUNDS) -time $(PEERS_TIME) \
-		| tee ../../bench-results/peers.md
+		-raw ../../bench-results/peers.txt | tee ../../bench-results/peers.md
+	cd cmd/benchplot && $(GO) run . -peers ../../bench-results/peers.txt -out ../../docs/bench

@@ -29,14 +29,15 @@ func main() {
 	each := flag.Duration("time", 5*time.Second, "how long each scenario runs, per system and round")
 	warm := flag.Duration("warm", 3*time.Second, "how long each system is warmed up before the first round")
 	only := flag.String("only", "", "run only these systems (comma-separated names, e.g. brokerlock,ZooKeeper)")
+	raw := flag.String("raw", "", "also write every round's figures here, in Go benchmark format (for cmd/benchplot)")
 	flag.Parse()
-	if err := run(*etcdBin, *rounds, *each, *warm, *only); err != nil {
+	if err := run(*etcdBin, *rounds, *each, *warm, *only, *raw); err != nil {
 		fmt.Fprintln(os.Stderr, "benchpeers:", err)
 		os.Exit(1)
 	}
 }
 
-func run(etcdBin string, rounds int, each, warm time.Duration, only string) error {
+func run(etcdBin string, rounds int, each, warm time.Duration, only, raw string) error {
 	dir, err := os.MkdirTemp("", "benchpeers-")
 	if err != nil {
 		return err
@@ -70,6 +71,11 @@ func run(etcdBin string, rounds int, each, warm time.Duration, only string) erro
 				fmt.Fprintf(os.Stderr, "round %d: %s, %s: %s\n", r+1, s.name, sc.name, m)
 				res.add(s.name, sc.name, m)
 			}
+		}
+	}
+	if raw != "" {
+		if err := os.WriteFile(raw, []byte(res.benchFormat()), 0o644); err != nil {
+			return err
 		}
 	}
 	return writeTable(os.Stdout, res, systems)

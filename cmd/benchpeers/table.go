@@ -34,6 +34,21 @@ func (r results) median(system, scenario string, f func(measurement) float64) fl
 	return xs[len(xs)/2]
 }
 
+// benchFormat is every measurement as a line of Go benchmark output:
+// BenchmarkPeers/<scenario>/<system> 1 <ops> ops/s <µs> client-us/op <µs> server-us/op.
+func (r results) benchFormat() string {
+	var b strings.Builder
+	for system, byScenario := range r {
+		for scenario, ms := range byScenario {
+			for _, m := range ms {
+				fmt.Fprintf(&b, "BenchmarkPeers/%s/%s 1 %.1f ops/s %.1f client-us/op %.1f server-us/op\n",
+					scenario, strings.ReplaceAll(system, " ", "_"), m.opsPerSec, m.clientCPU, m.serverCPU)
+			}
+		}
+	}
+	return b.String()
+}
+
 // row is one line of the table: a figure and how to read it of a system.
 type row struct {
 	figure   string

@@ -19,8 +19,16 @@ import (
 func main() {
 	bench := flag.String("bench", "bench-results/bench.txt", "the benchmarks' output")
 	samples := flag.String("samples", "bench-results/samples", "the directory of raw handoff samples")
+	peers := flag.String("peers", "", "make bench-peers' raw figures (benchpeers -raw); draws peers.png")
 	out := flag.String("out", "docs/bench", "the directory to write the pictures to")
 	flag.Parse()
+	if *peers != "" {
+		if err := runPeers(*peers, *out); err != nil {
+			fmt.Fprintln(os.Stderr, "benchplot:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(*bench, *samples, *out); err != nil {
 		fmt.Fprintln(os.Stderr, "benchplot:", err)
 		os.Exit(1)
