@@ -145,10 +145,13 @@ func (q *acquisition) recordAcquired(acquired time.Time) {
 // firstCreate reads the oldest key of a range: the holder.
 var firstCreate = clientv3.WithFirstCreate()
 
-// newestKeys reads the newest keys of a lock, newest first: for an
-// exclusive put, its own and up to rangeAhead+1 ahead of it.
-var newestKeys = []clientv3.OpOption{clientv3.WithPrefix(), clientv3.WithKeysOnly(),
-	clientv3.WithSort(clientv3.SortByCreateRevision, clientv3.SortDescend), clientv3.WithLimit(rangeAhead + 2)}
+// newestKeys reads at most limit keys of a lock, newest first (an
+// exclusive put: its own and up to rangeAhead+1 ahead of it; a waiter's
+// read, with olderThan: up to rangeAhead+1 ahead of it).
+func newestKeys(limit int64, opts ...clientv3.OpOption) []clientv3.OpOption {
+	return append([]clientv3.OpOption{clientv3.WithPrefix(), clientv3.WithKeysOnly(),
+		clientv3.WithSort(clientv3.SortByCreateRevision, clientv3.SortDescend), clientv3.WithLimit(limit)}, opts...)
+}
 
 // put creates the key if absent and reads, in the same txn, the oldest
 // key (the first holder), which it returns. An exclusive request reads the
@@ -166,7 +169,7 @@ func (q *acquisition) put(ctx context.Context) (owner *mvccpb.KeyValue, newest [
 	exclusive := q.req.Limit == 0 && !q.req.Shared
 	read := clientv3.OpGet(q.pfx(), firstCreate...)
 	if exclusive {
-		read = clientv3.OpGet(q.pfx(), newestKeys...)
+		read = clientv3.OpGet(q.pfx(), newestKeys(rangeAhead+2)...)
 	}
 	resp, err := q.a.client.Txn(ctx).If(clientv3.Compare(clientv3.CreateRevision(q.key), "=", 0)).
 		Then(clientv3.OpPut(q.key, q.initialValue(), clientv3.WithLease(q.l.id)), read).Commit()

@@ -112,7 +112,7 @@ func (q *acquisition) Refresh(ctx context.Context) error {
 	}
 	ctx, stop := q.boundedByHold(ctx)
 	defer stop()
-	if err := q.confirm(ctx); err != nil {
+	if _, err := q.confirm(ctx); err != nil {
 		return q.lostOr(err)
 	}
 	if q.req.KeepAlive {
@@ -152,17 +152,18 @@ func (q *acquisition) lostOr(err error) error {
 	return err
 }
 
-// confirm reads the key; gone or re-created means lost.
-func (q *acquisition) confirm(ctx context.Context) error {
+// confirm reads the key and returns the read's revision; gone or
+// re-created means lost.
+func (q *acquisition) confirm(ctx context.Context) (rev int64, err error) {
 	resp, err := q.a.client.Get(ctx, q.key)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if len(resp.Kvs) == 0 || resp.Kvs[0].CreateRevision != q.rev {
 		q.lose(errKeyDeleted)
-		return q.state.Err()
+		return 0, q.state.Err()
 	}
-	return nil
+	return resp.Header.Revision, nil
 }
 
 // Release ends the hold and deletes the key, fenced by its revision.

@@ -93,14 +93,13 @@ func (q *acquisition) recheck() {
 		case <-time.After(backoff):
 		}
 		ctx, cancel := context.WithTimeout(q.a.ctx, cleanupTimeout)
-		resp, err := q.a.client.Get(ctx, q.key)
+		rev, err := q.confirm(ctx)
 		cancel()
 		switch {
-		case err == nil && (len(resp.Kvs) == 0 || resp.Kvs[0].CreateRevision != q.rev):
-			q.lose(errKeyDeleted)
-			return
 		case err == nil:
-			q.watchFrom(resp.Header.Revision + 1)
+			q.watchFrom(rev + 1)
+			return
+		case q.state.Err() != nil: // lost
 			return
 		}
 	}

@@ -11,8 +11,8 @@ import (
 	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
 	"go.etcd.io/etcd/api/v3/mvccpb"
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
+	clientv3 "go.etcd.io/etcd/client/v3"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/metadata"
 )
 
 // ownKeys watches the adapter's own keys for deletes (see monitor.go), all
@@ -199,8 +199,7 @@ func (m *ownKeys) run() {
 // queued and probes until the stream breaks, is found silent, or is no
 // longer needed (errIdle). heard is set once the stream answers.
 func (m *ownKeys) serve(heard *atomic.Bool) error {
-	ctx, cancel := context.WithCancel(metadata.NewOutgoingContext(m.a.ctx,
-		metadata.Pairs(rpctypes.MetadataRequireLeaderKey, rpctypes.MetadataHasLeader)))
+	ctx, cancel := context.WithCancel(clientv3.WithRequireLeader(m.a.ctx))
 	defer cancel()
 	stream, err := pb.NewWatchClient(m.a.client.ActiveConnection()).Watch(ctx, grpc.WaitForReady(true))
 	if err != nil {

@@ -151,8 +151,7 @@ const rangeAhead = 8
 // are watched together, in one range with its own key; more, the nearest
 // alone. ErrLockLost if its own key is gone.
 func (q *acquisition) exclusiveBlocker(ctx context.Context) (watchTarget, error) {
-	resp, err := q.ahead(ctx, clientv3.OpGet(q.pfx(), clientv3.WithPrefix(), clientv3.WithKeysOnly(), q.olderThan(),
-		clientv3.WithSort(clientv3.SortByCreateRevision, clientv3.SortDescend), clientv3.WithLimit(rangeAhead+1)))
+	resp, err := q.ahead(ctx, clientv3.OpGet(q.pfx(), newestKeys(rangeAhead+1, q.olderThan())...))
 	if err != nil {
 		return watchTarget{}, err
 	}
@@ -242,9 +241,12 @@ func (q *acquisition) readerBlocker(ctx context.Context) (watchTarget, error) {
 // (held: turnCame). A broken watch, or one on a stream found silent, is
 // left for a new one.
 func (q *acquisition) awaitTarget(ctx context.Context, w *keyWatch, target watchTarget) (held bool, err error) {
-	left := make(map[string]int64, len(target.ahead)) // key: create revision
-	for _, k := range target.ahead {
-		left[k.key] = k.rev
+	var left map[string]int64 // a range target's keys ahead: their create revisions
+	if target.ahead != nil {
+		left = make(map[string]int64, len(target.ahead))
+		for _, k := range target.ahead {
+			left[k.key] = k.rev
+		}
 	}
 	for {
 		select {

@@ -354,11 +354,7 @@ func TestWaiterOnSilentStreamIsHandedOff(t *testing.T) {
 		if err != nil {
 			t.Errorf("waiter on the silent member's stream: Hold: %v", err)
 		}
-		d := acquired.Sub(released)
-		t.Logf("waiter on the silent member's stream acquired %v after the release", d.Round(10*time.Millisecond))
-		if d > 8*time.Second {
-			t.Errorf("waiter on the silent member's stream acquired %v after the release; want within 8s", d.Round(10*time.Millisecond))
-		}
+		within(t, "waiter on the silent member's stream: acquired after the release", acquired.Sub(released), 8*time.Second)
 	case <-time.After(20 * time.Second):
 		t.Errorf("waiter on the silent member's stream: not acquired 20s after the release")
 		p.heal()
@@ -391,11 +387,7 @@ func TestHolderOnSilentStreamLearnsOfDelete(t *testing.T) {
 	// again: probeTimeout more each time), with slack
 	select {
 	case <-holder.Done():
-		d := time.Since(deleted)
-		t.Logf("holder on the silent member's stream told %v after the delete", d.Round(10*time.Millisecond))
-		if d > 8*time.Second {
-			t.Errorf("holder on the silent member's stream told %v after its key was deleted; want within 8s", d.Round(10*time.Millisecond))
-		}
+		within(t, "holder on the silent member's stream: told after its key was deleted", time.Since(deleted), 8*time.Second)
 	case <-time.After(20 * time.Second):
 		t.Errorf("holder on the silent member's stream: Done still open 20s after its key was deleted")
 	}
@@ -453,9 +445,15 @@ func TestObserverOnSilentStreamSeesNewLeader(t *testing.T) {
 		t.Fatal(err)
 	}
 	awaitLeader(t, leaders, "second", "after the resign, with the observer's member silent")
-	d := time.Since(resigned)
-	t.Logf("observer on the silent member's stream saw the new leader %v after the resign", d.Round(10*time.Millisecond))
-	if d > 8*time.Second {
-		t.Errorf("observer on the silent member's stream saw the new leader %v after the resign; want within 8s", d.Round(10*time.Millisecond))
+	within(t, "observer on the silent member's stream: saw the new leader after the resign", time.Since(resigned), 8*time.Second)
+}
+
+// within logs how long what took, d, and fails t if that was longer than
+// bound.
+func within(t *testing.T, what string, d, bound time.Duration) {
+	t.Helper()
+	t.Logf("%s: %v", what, d.Round(10*time.Millisecond))
+	if d > bound {
+		t.Errorf("%s: %v; want within %v", what, d.Round(10*time.Millisecond), bound)
 	}
 }
