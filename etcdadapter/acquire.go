@@ -171,8 +171,14 @@ func (q *acquisition) put(ctx context.Context) (owner *mvccpb.KeyValue, newest [
 	if exclusive {
 		read = clientv3.OpGet(q.pfx(), newestKeys(rangeAhead+2)...)
 	}
-	resp, err := q.a.client.Txn(ctx).If(clientv3.Compare(clientv3.CreateRevision(q.key), "=", 0)).
-		Then(clientv3.OpPut(q.key, q.initialValue(), clientv3.WithLease(q.l.id)), read).Commit()
+	value := q.initialValue()
+	resp, err := q.a.batch.commit(ctx, q.pfx(), len(q.key)+len(value), clientv3.OpTxn(
+		[]clientv3.Cmp{clientv3.Compare(clientv3.CreateRevision(q.key), "=", 0)},
+		[]clientv3.Op{clientv3.OpPut(q.key, value, clientv3.WithLease(q.l.id)), read}, nil))
+	if errors.Is(err, errNotSent) {
+		q.rev = -1
+		return nil, nil, ctx.Err()
+	}
 	if err != nil {
 		return nil, nil, q.putFailed(err)
 	}

@@ -16,8 +16,9 @@ import (
 
 // Adapter is the etcd implementation of brokerlock.Adapter. It is safe for
 // concurrent use. Its goroutines (one per lease TTL in use, two for the
-// watch stream of its own keys, the waiters' stream's probe, and
-// background clean-ups) stop in Close.
+// watch stream of its own keys, the waiters' stream's probe, one sending
+// queued writes while there are any, and background clean-ups) stop in
+// Close.
 type Adapter struct {
 	client   *clientv3.Client
 	prefix   string
@@ -37,6 +38,7 @@ type Adapter struct {
 
 	waits waitStream // the waiters' watch stream (stream.go)
 	own   ownKeys    // the watches of the adapter's own keys (ownkeys.go)
+	batch batcher    // group commit of puts and deletes (batch.go)
 }
 
 var _ brokerlock.Adapter = (*Adapter)(nil)
@@ -62,6 +64,7 @@ func New(client *clientv3.Client, opts ...Option) *Adapter {
 	a := &Adapter{client: client, prefix: DefaultPrefix, identity: defaultIdentity(), log: slog.New(slog.DiscardHandler),
 		ctx: ctx, cancel: cancel, leases: map[int64]*leaseEntry{}, unrevoked: map[*lease]struct{}{}}
 	a.waits.a = a
+	a.batch.a = a
 	a.own = newOwnKeys(a)
 	for _, o := range opts {
 		if o != nil { // a nil Option changes nothing

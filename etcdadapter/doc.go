@@ -46,4 +46,10 @@
 // create revision. A put whose outcome is unknown retires its lease: it
 // is revoked once its last acquisition ends, so a put that lands late
 // cannot leave a key nobody owns.
+//
+// Group commit (batch.go): a put or a release sent while none of the
+// adapter's is in flight goes at once, alone; those that come meanwhile
+// go together in the next txn, one nested txn or delete each, at most one
+// per lock (a txn's keys share a create revision). A txn etcd refuses is
+// sent again write by write.
 package etcdadapter

@@ -72,7 +72,7 @@ func (q *acquisition) removeOn(ctx context.Context) error {
 func (q *acquisition) deleteOnce(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
 	defer cancel()
-	_, err := q.a.client.Delete(ctx, q.key)
+	_, err := q.a.batch.commit(ctx, q.pfx(), len(q.key), clientv3.OpDelete(q.key))
 	return err
 }
 

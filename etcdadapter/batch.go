@@ -1,0 +1,222 @@
+package etcdadapter
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+
+	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
+	clientv3 "go.etcd.io/etcd/client/v3"
+)
+
+// Group commit. The puts that queue acquisitions and the deletes that
+// release them are the adapter's hot writes. A write sent while the
+// adapter has no other in flight goes alone, exactly as it would without
+// batching: no delay. Writes that come while one is in flight wait for it
+// and then go together, each as one operation of a single etcd txn (a
+// nested txn for a put, a plain delete for a release): one request, one
+// raft entry and one apply for all of them, instead of one each.
+//
+// A txn is applied whole or not at all, and its writes share one
+// revision. So a batch never holds two writes under one lock's prefix
+// (two keys with one create revision would tie for the lock's order; a
+// later write waits for the next batch), and a batch that etcd refuses
+// (a lease one of its puts names is gone, say) is retried write by write,
+// so that each gets its own answer; a refused txn wrote nothing. A batch
+// whose answer is lost is a lost answer for each of its writes, which
+// their callers already handle.
+
+// maxBatch bounds the writes in one txn: etcd refuses a txn of more than
+// --max-txn-ops operations, 128 by default.
+const maxBatch = 64
+
+// maxBatchBytes bounds the keys and values of one txn's writes, well
+// under etcd's --max-request-bytes (1.5 MiB by default); a larger write
+// goes in a txn of its own.
+const maxBatchBytes = 256 << 10
+
+// maxSending bounds the adapter's writes in flight at once; writes beyond
+// it queue and go together in the next txn.
+const maxSending = 1
+
+// batcher groups an adapter's concurrent writes into txns.
+type batcher struct {
+	a       *Adapter
+	mu      sync.Mutex
+	sending int      // txns in flight
+	queue   []*write // waiting for a txn, oldest first
+
+	enqueued chan<- struct{} // tests only: told of every queued write
+}
+
+// write is one write waiting for its txn, and then its answer.
+type write struct {
+	pfx  string      // the lock's prefix
+	op   clientv3.Op // an OpTxn or an OpDelete
+	size int         // bytes of keys and values
+	done chan struct{}
+	resp *pb.TxnResponse // an OpTxn's, with the header of the txn that carried it
+	err  error
+}
+
+// errNotSent: the caller's ctx ended while its write waited for a txn;
+// nothing was sent.
+var errNotSent = errors.New("etcdadapter: write not sent")
+
+// errAlone: the batch was refused; the write must be sent alone.
+var errAlone = errors.New("etcdadapter: batch refused")
+
+// commit sends op (an OpTxn or an OpDelete of one key under the lock
+// prefix pfx, whose keys and values have size bytes), alone or batched with the adapter's other writes, and
+// returns an OpTxn's response. If ctx ends while op waits for a txn,
+// nothing is sent (errNotSent, with ctx's error); if it ends once op's
+// txn is in flight, op may still be applied, as with any request whose
+// answer is lost.
+func (b *batcher) commit(ctx context.Context, pfx string, size int, op clientv3.Op) (*pb.TxnResponse, error) {
+	w := &write{pfx: pfx, op: op, size: size}
+	if !b.enqueue(w) {
+		resp, err := b.alone(ctx, op)
+		b.sent()
+		return resp, err
+	}
+	select {
+	case <-w.done:
+	case <-ctx.Done():
+		if b.withdraw(w) {
+			return nil, errors.Join(errNotSent, ctx.Err())
+		}
+		return nil, ctx.Err() // in flight: the outcome is unknown
+	}
+	if errors.Is(w.err, errAlone) {
+		return b.alone(ctx, op)
+	}
+	return w.resp, w.err
+}
+
+// enqueue queues w and reports true if a write is in flight; otherwise
+// the caller sends w alone at once.
+func (b *batcher) enqueue(w *write) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.sending < maxSending {
+		b.sending++
+		return false
+	}
+	w.done = make(chan struct{})
+	b.queue = append(b.queue, w)
+	if b.enqueued != nil {
+		b.enqueued <- struct{}{}
+	}
+	return true
+}
+
+// withdraw takes w off the queue and reports whether it was still there.
+func (b *batcher) withdraw(w *write) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	i := slices.Index(b.queue, w)
+	if i >= 0 {
+		b.queue = slices.Delete(b.queue, i, i+1)
+	}
+	return i >= 0
+}
+
+// alone sends op by itself, as the request it is.
+func (b *batcher) alone(ctx context.Context, op clientv3.Op) (*pb.TxnResponse, error) {
+	resp, err := b.a.client.Do(ctx, op)
+	if err != nil || !op.IsTxn() {
+		return nil, err
+	}
+	return (*pb.TxnResponse)(resp.Txn()), nil
+}
+
+// sent ends a txn: the queued writes go next, in a goroutine of the
+// adapter's, which sends batches until the queue is empty.
+func (b *batcher) sent() {
+	batch := b.next()
+	if batch == nil {
+		return
+	}
+	if !b.a.goTracked(func() { b.sendAll(batch) }) {
+		answer(batch, nil, errAlone) // closing: each caller's own request fails
+		b.mu.Lock()
+		b.sending--
+		b.mu.Unlock()
+	}
+}
+
+// next takes the next batch off the queue, or ends the txn in flight if
+// the queue is empty (nil).
+func (b *batcher) next() []*write {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.queue) == 0 {
+		b.sending--
+		return nil
+	}
+	var batch []*write
+	rest, size := b.queue[:0], 0
+	for _, w := range b.queue {
+		if b.fits(batch, size, w) {
+			batch, size = append(batch, w), size+w.size
+		} else {
+			rest = append(rest, w)
+		}
+	}
+	clear(b.queue[len(rest):])
+	b.queue = rest
+	return batch
+}
+
+// fits reports whether w can join batch, whose writes have size bytes:
+// the first write always can; no two writes of one lock share a txn.
+func (b *batcher) fits(batch []*write, size int, w *write) bool {
+	switch {
+	case len(batch) == 0:
+		return true
+	case len(batch) == maxBatch || size+w.size > maxBatchBytes:
+		return false
+	}
+	return !slices.ContainsFunc(batch, func(o *write) bool { return o.pfx == w.pfx })
+}
+
+// sendAll sends batch and the batches queued after it.
+func (b *batcher) sendAll(batch []*write) {
+	for ; batch != nil; batch = b.next() {
+		b.send(batch)
+	}
+}
+
+// send sends batch as one txn and answers its writes.
+func (b *batcher) send(batch []*write) {
+	ops := make([]clientv3.Op, len(batch))
+	for i, w := range batch {
+		ops[i] = w.op
+	}
+	ctx, cancel := context.WithTimeout(b.a.ctx, requestTimeout)
+	defer cancel()
+	resp, err := b.a.client.Txn(ctx).Then(ops...).Commit()
+	switch {
+	case err == nil:
+		answer(batch, (*pb.TxnResponse)(resp), nil)
+	case mayPass(err):
+		answer(batch, nil, err)
+	default:
+		answer(batch, nil, errAlone)
+	}
+}
+
+// answer gives each write of batch its part of the txn's response, or err.
+func answer(batch []*write, resp *pb.TxnResponse, err error) {
+	for i, w := range batch {
+		w.err = err
+		if nested := resp.GetResponses(); nested != nil {
+			if t := nested[i].GetResponseTxn(); t != nil {
+				t.Header = resp.Header
+				w.resp = t
+			}
+		}
+		close(w.done)
+	}
+}

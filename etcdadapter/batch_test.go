@@ -1,0 +1,154 @@
+package etcdadapter_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/brokerlock/brokerlock/brokerlock"
+	"github.com/brokerlock/brokerlock/etcdadapter"
+)
+
+// holdResult is what a Hold run in a goroutine returned.
+type holdResult struct {
+	h   *brokerlock.Hold
+	err error
+}
+
+// holdAsync starts item.Hold on ctx and waits until its put is queued.
+func holdAsync(ctx context.Context, t *testing.T, item *brokerlock.Item, queued <-chan struct{}) <-chan holdResult {
+	t.Helper()
+	done := make(chan holdResult, 1)
+	go func() {
+		h, err := item.Hold(ctx)
+		done <- holdResult{h, err}
+	}()
+	select {
+	case <-queued:
+	case <-testCtx(t).Done():
+		t.Fatalf("Hold %q: its put was never queued", item.ID())
+	}
+	return done
+}
+
+// mustGet waits for a Hold started by holdAsync and fails the test on an
+// error.
+func mustGet(t *testing.T, what string, done <-chan holdResult) *brokerlock.Hold {
+	t.Helper()
+	r := <-done
+	if r.err != nil {
+		t.Fatalf("%s: %v", what, r.err)
+	}
+	return r.h
+}
+
+// Writes that queue behind one in flight go in one txn (one revision, so
+// equal tokens on distinct locks), but never two of one lock: a second
+// put on lock a goes in the next txn and queues behind the first.
+func TestConcurrentWritesShareOneTxnButNotALock(t *testing.T) {
+	prefix := testPrefix(t)
+	a := newAdapter(t, prefix)
+	queued, resume := etcdadapter.PauseWrites(a)
+	lock := brokerlock.New(a)
+	a1 := holdAsync(testCtx(t), t, lock.Item("a", brokerlock.Options{}), queued)
+	a2 := holdAsync(testCtx(t), t, lock.Item("a", brokerlock.Options{}), queued)
+	b := holdAsync(testCtx(t), t, lock.Item("b", brokerlock.Options{}), queued)
+	c := holdAsync(testCtx(t), t, lock.Item("c", brokerlock.Options{}), queued)
+	resume()
+
+	first, hb, hc := mustGet(t, "Hold a", a1), mustGet(t, "Hold b", b), mustGet(t, "Hold c", c)
+	if first.Token() != hb.Token() || hb.Token() != hc.Token() {
+		t.Errorf("tokens of a, b, c, queued together: got %d, %d, %d, want one txn's revision", first.Token(), hb.Token(), hc.Token())
+	}
+	select {
+	case r := <-a2:
+		t.Fatalf("second Hold of a while the first holds: got %v, %v; want it waiting", r.h, r.err)
+	default:
+	}
+	if err := first.Release(testCtx(t)); err != nil {
+		t.Fatalf("Release a: %v", err)
+	}
+	second := mustGet(t, "second Hold a", a2)
+	if second.Token() <= first.Token() {
+		t.Errorf("token of the second hold of a: got %d, want more than the first's %d", second.Token(), first.Token())
+	}
+	for _, h := range []*brokerlock.Hold{second, hb, hc} {
+		h.Release(testCtx(t))
+	}
+	requireNoKeys(t, prefix)
+}
+
+// A txn that etcd refuses (here: a put on a lease that was revoked) wrote
+// nothing, and each of its writes is sent again on its own: the other
+// write holds on its own lease, and the one on the revoked lease holds on
+// a new lease.
+func TestRefusedBatchIsSentWriteByWrite(t *testing.T) {
+	prefix := testPrefix(t)
+	a := newAdapter(t, prefix)
+	queued, resume := etcdadapter.PauseWrites(a)
+	lock := brokerlock.New(a)
+	x := holdAsync(testCtx(t), t, lock.Item("x", brokerlock.Options{TTL: 97 * time.Second, KeepAlive: true}), queued)
+	revoked := etcdadapter.LeaseID(a, 97)
+	if _, err := etcd.Client().Revoke(testCtx(t), clientv3.LeaseID(revoked)); err != nil {
+		t.Fatal(err)
+	}
+	y := holdAsync(testCtx(t), t, lock.Item("y", brokerlock.Options{TTL: 98 * time.Second, KeepAlive: true}), queued)
+	yLease := etcdadapter.LeaseID(a, 98)
+	resume()
+
+	hy := mustGet(t, "Hold y, batched with a put on a revoked lease", y)
+	hx := mustGet(t, "Hold x, whose put named a revoked lease", x)
+	if lease := leaseOfKey(t, hx.Key()); lease == revoked {
+		t.Errorf("lease of x's key: got the revoked %x, want a new one", lease)
+	}
+	if lease := leaseOfKey(t, hy.Key()); lease != yLease {
+		t.Errorf("lease of y's key: got %x, want its own %x (the refusal was x's lease's, not y's)", lease, yLease)
+	}
+	hx.Release(testCtx(t))
+	hy.Release(testCtx(t))
+	requireNoKeys(t, prefix)
+}
+
+// leaseOfKey is the lease the key is bound to now.
+func leaseOfKey(t *testing.T, key string) int64 {
+	t.Helper()
+	resp, err := etcd.Client().Get(testCtx(t), key)
+	if err != nil || len(resp.Kvs) != 1 {
+		t.Fatalf("read %q: got %v, %v; want the key", key, resp, err)
+	}
+	return resp.Kvs[0].Lease
+}
+
+// A Hold cancelled while its put waits for a txn sends nothing: it
+// returns the cancellation at once, the adapter keeps the lease (a put
+// whose outcome is unknown would retire it), and the lock is free.
+func TestWriteCancelledInQueueIsNotSent(t *testing.T) {
+	prefix := testPrefix(t)
+	a := newAdapter(t, prefix)
+	lock := brokerlock.New(a)
+	opts := brokerlock.Options{TTL: 30 * time.Second, KeepAlive: true}
+	mustHold(t, lock.Item("first", opts)).Release(testCtx(t))
+	lease := etcdadapter.LeaseID(a, 30)
+	queued, resume := etcdadapter.PauseWrites(a)
+	ctx, cancel := context.WithCancel(testCtx(t))
+	done := holdAsync(ctx, t, lock.Item("job", opts), queued)
+	cancel()
+	if r := <-done; !errors.Is(r.err, context.Canceled) {
+		t.Fatalf("Hold cancelled in the queue: got %v, %v; want context.Canceled", r.h, r.err)
+	}
+	resume()
+	later := mustHold(t, lock.Item("later", opts))
+	if got := leaseOfKey(t, later.Key()); got != lease {
+		t.Errorf("lease of a later hold: got %x, want the adapter's lease %x, kept", got, lease)
+	}
+	later.Release(testCtx(t))
+	h, err := brokerlock.New(newAdapter(t, prefix)).Item("job", brokerlock.Options{}).TryHold(testCtx(t))
+	if err != nil {
+		t.Fatalf("TryHold by another process after the cancelled Hold: %v", err)
+	}
+	h.Release(testCtx(t))
+	requireNoKeys(t, prefix)
+}

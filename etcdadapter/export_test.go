@@ -1,0 +1,21 @@
+package etcdadapter
+
+// PauseWrites makes a's writes queue as if a txn of its were in flight.
+// queued is told of each write that joins the queue; resume ends the
+// pretended txn, which sends the queue as it would.
+func PauseWrites(a *Adapter) (queued <-chan struct{}, resume func()) {
+	ch := make(chan struct{}, 100)
+	b := &a.batch
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.enqueued = ch
+	b.sending = maxSending
+	return ch, b.sent
+}
+
+// LeaseID is the id of the lease a's holds of ttlSeconds are put on.
+func LeaseID(a *Adapter, ttlSeconds int64) int64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return int64(a.leases[ttlSeconds].l.id)
+}
