@@ -89,7 +89,7 @@ func (q *acquisition) enqueue(ctx context.Context) error {
 	}
 	var first *watchTarget // what an exclusive waiter watches first, known from the put
 	if len(newest) > 1 {
-		t := q.exclusiveTarget(newest[1:]) // newest[0] is q's own key
+		t := q.exclusiveTarget(newest[1:], q.rev) // newest[0] is q's own key
 		first = &t
 	}
 	if err := q.waitTurn(ctx, q.req.Try, first); err != nil {

@@ -37,13 +37,14 @@ const streamKey = "brokerlock-wait-stream"
 
 // waitStream is the waiters' stream: its generation and its probe.
 type waitStream struct {
-	a       *Adapter
-	mu      sync.Mutex
-	gen     int
-	genCtx  context.Context // cancelled when the generation ends
-	endGen  context.CancelFunc
-	waiters int
-	probing bool // the probe goroutine runs
+	a        *Adapter
+	mu       sync.Mutex
+	gen      int
+	genCtx   context.Context // cancelled when the generation ends
+	endGen   context.CancelFunc
+	waiters  int
+	probing  bool // the probe goroutine runs
+	anchored bool // the generation's anchor watch was started
 }
 
 // enter counts a waiter in and returns the context its watch must use
@@ -60,6 +61,9 @@ func (s *waitStream) enter(ctx context.Context) (context.Context, func(), <-chan
 	s.waiters++
 	if !s.probing {
 		s.probing = s.a.goTracked(s.probeLoop)
+	}
+	if !s.anchored {
+		s.anchored = s.a.goTracked(s.anchor(s.gen, s.genCtx))
 	}
 	wctx, cancel := context.WithCancel(s.streamCtx(ctx, s.gen))
 	unhook := context.AfterFunc(s.genCtx, cancel)
@@ -101,6 +105,7 @@ func (s *waitStream) move(gen int) {
 		s.gen++
 		s.endGen()
 		s.genCtx, s.endGen = context.WithCancel(context.Background())
+		s.anchored = false
 	}
 }
 
@@ -122,6 +127,22 @@ func (s *waitStream) probeLoop() {
 			s.a.log.Debug("etcdadapter: the waiters' watch stream is silent: moving to a new one", "generation", gen+1)
 			s.move(gen)
 		}
+	}
+}
+
+// anchor returns a func that starts the anchor of generation gen, whose
+// context genCtx is: a watch that sees nothing (puts and deletes of the
+// prefix key itself filtered out) and lives as long as the generation or
+// the adapter. clientv3 closes a watch stream when its last watch ends
+// and opens a new one for the next: without the anchor, a process whose
+// only waiter takes the lock would pay for a gRPC stream (and etcd for
+// its two goroutines) on every wait. Nothing reads the anchor's channel:
+// it never gets a response.
+func (s *waitStream) anchor(gen int, genCtx context.Context) func() {
+	return func() {
+		ctx, cancel := context.WithCancel(s.streamCtx(s.a.ctx, gen))
+		context.AfterFunc(genCtx, cancel)
+		s.a.client.Watch(ctx, s.a.prefix, clientv3.WithFilterPut(), clientv3.WithFilterDelete())
 	}
 }
 

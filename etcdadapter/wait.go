@@ -20,7 +20,10 @@ import (
 // RWLock reader). It reads what blocks it, watches only that, from the
 // current revision (a watch from an older revision would wait for etcd's
 // catch-up loop), and reads again after the watch starts, so a change
-// between read and watch is not missed. With try it fails with ErrLocked
+// between read and watch is not missed, unless the watch started at or
+// before the revision of the read (as the header of its creation says):
+// then it misses nothing, and under contention that read is saved on
+// most waits. With try it fails with ErrLocked
 // instead of waiting. first, if not nil, is what to watch first, known
 // from the put: no read before the watch.
 //
@@ -52,7 +55,9 @@ func (q *acquisition) waitTurn(ctx context.Context, try bool, first *watchTarget
 			if err := w.start(ctx, &q.a.waits, target); err != nil {
 				return err
 			}
-			continue
+			if !w.seesAllAfter(target.at) {
+				continue // a change between the read and the watch: read again
+			}
 		}
 		if held, err := q.awaitTarget(ctx, &w, target); held || err != nil {
 			return err
@@ -77,6 +82,7 @@ type watchTarget struct {
 	prefix bool
 	puts   bool
 	ahead  []keyAt // with a range: every key ahead, newest first
+	at     int64   // the revision it was read at
 }
 
 // keyAt is a key and its create revision.
@@ -115,16 +121,16 @@ func (q *acquisition) blocker(ctx context.Context) (watchTarget, error) {
 }
 
 // ahead reads, in one txn, ops (ranges over the keys ahead of q's) and
-// q's own key, and returns ops' results; an own key that is gone or
-// re-created is a loss.
-func (q *acquisition) ahead(ctx context.Context, ops ...clientv3.Op) ([]*pb.RangeResponse, error) {
+// q's own key, and returns ops' results and the revision they were read
+// at; an own key that is gone or re-created is a loss.
+func (q *acquisition) ahead(ctx context.Context, ops ...clientv3.Op) ([]*pb.RangeResponse, int64, error) {
 	var resp *clientv3.TxnResponse
 	err := attempts(ctx, requestTimeout, func(ctx context.Context) (err error) {
 		resp, err = q.a.client.Txn(ctx).Then(append(ops, clientv3.OpGet(q.key, clientv3.WithKeysOnly()))...).Commit()
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	ranges := make([]*pb.RangeResponse, len(resp.Responses))
 	for i, r := range resp.Responses {
@@ -132,9 +138,9 @@ func (q *acquisition) ahead(ctx context.Context, ops ...clientv3.Op) ([]*pb.Rang
 	}
 	if own := ranges[len(ops)].Kvs; len(own) == 0 || own[0].CreateRevision != q.rev {
 		q.lose(errKeyDeleted)
-		return nil, q.state.Err()
+		return nil, 0, q.state.Err()
 	}
-	return ranges[:len(ops)], nil
+	return ranges[:len(ops)], resp.Header.Revision, nil
 }
 
 // olderThan limits a read of the lock's prefix to keys older than q's.
@@ -151,23 +157,24 @@ const rangeAhead = 8
 // are watched together, in one range with its own key; more, the nearest
 // alone. ErrLockLost if its own key is gone.
 func (q *acquisition) exclusiveBlocker(ctx context.Context) (watchTarget, error) {
-	resp, err := q.ahead(ctx, clientv3.OpGet(q.pfx(), newestKeys(rangeAhead+1, q.olderThan())...))
+	resp, rev, err := q.ahead(ctx, clientv3.OpGet(q.pfx(), newestKeys(rangeAhead+1, q.olderThan())...))
 	if err != nil {
 		return watchTarget{}, err
 	}
-	return q.exclusiveTarget(resp[0].Kvs), nil
+	return q.exclusiveTarget(resp[0].Kvs, rev), nil
 }
 
 // exclusiveTarget is what an exclusive waiter watches given kvs, the keys
-// older than its own, newest first, at most rangeAhead+1 of them.
-func (q *acquisition) exclusiveTarget(kvs []*mvccpb.KeyValue) watchTarget {
+// older than its own read at revision rev, newest first, at most
+// rangeAhead+1 of them.
+func (q *acquisition) exclusiveTarget(kvs []*mvccpb.KeyValue, rev int64) watchTarget {
 	switch {
 	case len(kvs) == 0:
 		return watchTarget{}
 	case len(kvs) > rangeAhead:
-		return watchTarget{key: string(kvs[0].Key)}
+		return watchTarget{key: string(kvs[0].Key), at: rev}
 	}
-	t := watchTarget{key: q.key, end: q.key}
+	t := watchTarget{key: q.key, end: q.key, at: rev}
 	for _, kv := range kvs {
 		k := string(kv.Key)
 		t.ahead = append(t.ahead, keyAt{k, kv.CreateRevision})
@@ -182,7 +189,7 @@ func (q *acquisition) exclusiveTarget(kvs []*mvccpb.KeyValue) watchTarget {
 // ignores the create-revision filter, so the keys ahead are read, at most
 // Limit+1 of them.)
 func (q *acquisition) permitBlocker(ctx context.Context) (watchTarget, error) {
-	resp, err := q.ahead(ctx,
+	resp, rev, err := q.ahead(ctx,
 		clientv3.OpGet(q.pfx(), clientv3.WithPrefix(), clientv3.WithKeysOnly(), q.olderThan(),
 			clientv3.WithSort(clientv3.SortByCreateRevision, clientv3.SortAscend), clientv3.WithLimit(int64(q.req.Limit)+1)),
 		clientv3.OpGet(q.pfx(), append(clientv3.WithLastCreate(), q.olderThan())...))
@@ -194,16 +201,16 @@ func (q *acquisition) permitBlocker(ctx context.Context) (watchTarget, error) {
 	switch {
 	case count < int64(q.req.Limit):
 		return watchTarget{}, nil
-	case len(pred) == 0: // released meanwhile: read again
+	case len(pred) == 0: // released meanwhile: read again (no at)
 		return watchTarget{key: q.pfx(), prefix: true}, nil
 	}
 	if err := q.checkLimit(pred[0].Key, pred[0].Value); err != nil {
 		return watchTarget{}, err
 	}
 	if count == int64(q.req.Limit) {
-		return watchTarget{key: q.pfx(), prefix: true}, nil
+		return watchTarget{key: q.pfx(), prefix: true, at: rev}, nil
 	}
-	return watchTarget{key: string(pred[0].Key), puts: true}, nil
+	return watchTarget{key: string(pred[0].Key), puts: true, at: rev}, nil
 }
 
 // checkLimit fails when the key at key, a Semaphore's holder or waiter,
@@ -221,7 +228,7 @@ func (q *acquisition) checkLimit(key, value []byte) error {
 // readerBlocker: an RWLock reader holds when no key ahead is a writer's
 // (any key that is not a reader's); it waits on the nearest writer.
 func (q *acquisition) readerBlocker(ctx context.Context) (watchTarget, error) {
-	resp, err := q.ahead(ctx, clientv3.OpGet(q.pfx(), clientv3.WithPrefix(), q.olderThan(),
+	resp, rev, err := q.ahead(ctx, clientv3.OpGet(q.pfx(), clientv3.WithPrefix(), q.olderThan(),
 		clientv3.WithSort(clientv3.SortByCreateRevision, clientv3.SortDescend)))
 	if err != nil {
 		return watchTarget{}, err
@@ -230,7 +237,7 @@ func (q *acquisition) readerBlocker(ctx context.Context) (watchTarget, error) {
 		var e brokerlock.Entry
 		decodeValue(kv.Value, &e)
 		if !e.Shared {
-			return watchTarget{key: string(kv.Key)}, nil
+			return watchTarget{key: string(kv.Key), at: rev}, nil
 		}
 	}
 	return watchTarget{}, nil
@@ -314,7 +321,14 @@ type keyWatch struct {
 	ch     clientv3.WatchChan
 	moved  <-chan struct{} // closed if the stream is found silent
 	cancel func()
+	since  int64 // the watch sees every change after this revision; 0 if unknown
 }
+
+// seesAllAfter reports whether the watch sees every change after revision
+// rev (it started at rev or before), so that what a read at rev found
+// needs no second read: etcd starts a watch just after the revision in
+// its creation's header.
+func (w *keyWatch) seesAllAfter(rev int64) bool { return w.since > 0 && w.since <= rev }
 
 // start watches target from the current revision and returns once etcd
 // has created the watch, or once the stream was found silent (with the
@@ -336,6 +350,7 @@ func (w *keyWatch) start(ctx context.Context, s *waitStream, target watchTarget)
 	*w = keyWatch{target: target, ch: ch, moved: moved, cancel: cancel}
 	resp, ok := <-ch
 	if ok && resp.Created {
+		w.since = resp.Header.Revision
 		return nil
 	}
 	w.stop()
