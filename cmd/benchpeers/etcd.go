@@ -27,7 +27,7 @@ func startEtcd(dir, bin string) (*server, error) {
 		"--name", "peers", "--data-dir", data,
 		"--listen-client-urls", curl, "--advertise-client-urls", curl,
 		"--listen-peer-urls", purl, "--initial-advertise-peer-urls", purl,
-		"--initial-cluster", "peers="+purl, "--log-level", "error")
+		"--initial-cluster", "peers="+purl, "--log-level", "error", "--enable-pprof")
 	if err != nil {
 		return nil, err
 	}
@@ -52,7 +52,7 @@ func newEtcdClient(addr string) (*clientv3.Client, error) {
 
 // brokerlockOn: brokerlock with KeepAlive, one adapter per client.
 func brokerlockOn(s *server) *system {
-	return &system{name: "brokerlock", server: s.cmd, stop: func() { stopProcess(s.cmd) },
+	return &system{name: "brokerlock", server: s.cmd, stop: func() { stopProcess(s.cmd) }, pprofURL: s.pprofURL(),
 		newClient: func() (client, error) {
 			c, err := newEtcdClient(s.addr)
 			if err != nil {
@@ -81,7 +81,7 @@ func (b *brokerlockClient) close() error { b.a.Close(); return b.c.Close() }
 
 // mutexOn: etcd's concurrency.Mutex, one session per client.
 func mutexOn(s *server) *system {
-	return &system{name: "etcd Mutex", server: s.cmd, stop: func() {},
+	return &system{name: "etcd Mutex", server: s.cmd, stop: func() {}, pprofURL: s.pprofURL(),
 		newClient: func() (client, error) {
 			c, err := newEtcdClient(s.addr)
 			if err != nil {

@@ -30,14 +30,15 @@ func main() {
 	warm := flag.Duration("warm", 3*time.Second, "how long each system is warmed up before the first round")
 	only := flag.String("only", "", "run only these systems (comma-separated names, e.g. brokerlock,ZooKeeper)")
 	raw := flag.String("raw", "", "also write every round's figures here, in Go benchmark format (for cmd/benchplot)")
+	profile := flag.String("profile", "", "write CPU profiles of the first round's scenarios, clients' and etcd's, to this directory")
 	flag.Parse()
-	if err := run(*etcdBin, *rounds, *each, *warm, *only, *raw); err != nil {
+	if err := run(*etcdBin, *rounds, *each, *warm, *only, *raw, *profile); err != nil {
 		fmt.Fprintln(os.Stderr, "benchpeers:", err)
 		os.Exit(1)
 	}
 }
 
-func run(etcdBin string, rounds int, each, warm time.Duration, only, raw string) error {
+func run(etcdBin string, rounds int, each, warm time.Duration, only, raw, profile string) error {
 	dir, err := os.MkdirTemp("", "benchpeers-")
 	if err != nil {
 		return err
@@ -64,7 +65,14 @@ func run(etcdBin string, rounds int, each, warm time.Duration, only, raw string)
 		for i := range systems {
 			s := systems[(i+r)%len(systems)]
 			for _, sc := range scenarios {
-				m, err := runScenario(ctx, s, sc, each)
+				measure := func() (measurement, error) { return runScenario(ctx, s, sc, each) }
+				var m measurement
+				var err error
+				if profile != "" && r == 0 {
+					m, err = profiled(profile, s, sc, each, measure)
+				} else {
+					m, err = measure()
+				}
 				if err != nil {
 					return fmt.Errorf("%s, %s: %w", s.name, sc.name, err)
 				}

@@ -18,6 +18,7 @@ type system struct {
 	server    *exec.Cmd // its pid is the server's, for CPU
 	newClient func() (client, error)
 	stop      func()
+	pprofURL  string // the server's CPU profile endpoint, if it has one
 }
 
 // client is one connection (or session) to a server, as one process
@@ -56,6 +57,9 @@ type server struct {
 	cmd  *exec.Cmd
 	addr string
 }
+
+// pprofURL is an etcd server's CPU profile endpoint (--enable-pprof).
+func (s *server) pprofURL() string { return "http://" + s.addr + "/debug/pprof/profile" }
 
 // startServer starts name (args) with its output in dir/name.log and waits
 // until ready says it serves.
