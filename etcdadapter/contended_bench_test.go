@@ -16,7 +16,8 @@ const contenders = 8
 // session) contend on one lock; b.N holds in all, by any of them. Reports
 // handoffs/s and the p50/p99 handoff time: from just before one holder
 // releases to when the next holder's acquisition returns, and per handoff
-// the raft writes etcd committed and the watch events it sent.
+// the raft writes etcd committed, the watch events it sent, and the
+// unary RPCs and gRPC streams it started.
 // Sub-benchmark "limit" measures the physical limit of such a handoff
 // (limit_bench_test.go).
 func BenchmarkContended8(b *testing.B) {
@@ -77,6 +78,8 @@ func (c *handoffClock) reportServer(b *testing.B, before, after promMetrics) {
 	if n := float64(len(c.gaps)); n > 0 {
 		b.ReportMetric((after.proposals()-before.proposals())/n, "writes/handoff")
 		b.ReportMetric((after.watchEvents()-before.watchEvents())/n, "events/handoff")
+		b.ReportMetric((after.unaryRPCs()-before.unaryRPCs())/n, "rpcs/handoff")
+		b.ReportMetric((after.streams()-before.streams())/n, "streams/handoff")
 	}
 }
 
