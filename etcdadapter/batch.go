@@ -21,7 +21,8 @@ import (
 // A txn is applied whole or not at all, and its writes share one
 // revision. So a batch never holds two writes under one lock's prefix
 // (two keys with one create revision would tie for the lock's order; a
-// later write waits for the next batch), and a batch that etcd refuses
+// second write of a lock goes in another txn, sent at the same time, as
+// it would have been without batching), and a batch that etcd refuses
 // (a lease one of its puts names is gone, say) is retried write by write,
 // so that each gets its own answer; a refused txn wrote nothing. A batch
 // whose answer is lost is a lost answer for each of its writes, which
@@ -68,11 +69,11 @@ var errNotSent = errors.New("etcdadapter: write not sent")
 var errAlone = errors.New("etcdadapter: batch refused")
 
 // commit sends op (an OpTxn or an OpDelete of one key under the lock
-// prefix pfx, whose keys and values have size bytes), alone or batched with the adapter's other writes, and
-// returns an OpTxn's response. If ctx ends while op waits for a txn,
-// nothing is sent (errNotSent, with ctx's error); if it ends once op's
-// txn is in flight, op may still be applied, as with any request whose
-// answer is lost.
+// prefix pfx, whose keys and values have size bytes), alone or batched
+// with the adapter's other writes, and returns an OpTxn's response. If
+// ctx ends while op waits for a txn, nothing is sent (errNotSent, with
+// ctx's error); if it ends once op's txn is in flight, op may still be
+// applied, as with any request whose answer is lost.
 func (b *batcher) commit(ctx context.Context, pfx string, size int, op clientv3.Op) (*pb.TxnResponse, error) {
 	w := &write{pfx: pfx, op: op, size: size}
 	if !b.enqueue(w) {
@@ -132,66 +133,82 @@ func (b *batcher) alone(ctx context.Context, op clientv3.Op) (*pb.TxnResponse, e
 }
 
 // sent ends a txn: the queued writes go next, in a goroutine of the
-// adapter's, which sends batches until the queue is empty.
+// adapter's, which sends them until the queue is empty.
 func (b *batcher) sent() {
-	batch := b.next()
-	if batch == nil {
+	txns := b.next()
+	if txns == nil {
 		return
 	}
-	if !b.a.goTracked(func() { b.sendAll(batch) }) {
-		answer(batch, nil, errAlone) // closing: each caller's own request fails
+	if !b.a.goTracked(func() { b.sendAll(txns) }) {
+		for _, t := range txns {
+			answer(t.writes, nil, errAlone) // closing: each caller's own request fails
+		}
 		b.mu.Lock()
 		b.sending--
 		b.mu.Unlock()
 	}
 }
 
-// next takes the next batch off the queue, or ends the txn in flight if
-// the queue is empty (nil).
-func (b *batcher) next() []*write {
+// batch is the writes of one txn.
+type batch struct {
+	writes []*write
+	size   int // bytes of their keys and values
+}
+
+// fits reports whether w can join t: no two writes of one lock share a
+// txn, and a txn has at most maxBatch writes and maxBatchBytes (unless
+// it has a single one).
+func (t *batch) fits(w *write) bool {
+	switch {
+	case len(t.writes) == 0:
+		return true
+	case len(t.writes) == maxBatch || t.size+w.size > maxBatchBytes:
+		return false
+	}
+	return !slices.ContainsFunc(t.writes, func(o *write) bool { return o.pfx == w.pfx })
+}
+
+// next takes the whole queue off as txns, each write in the first it
+// fits, oldest first; or, with the queue empty, ends the sending (nil).
+// Writes of one lock go in txns of their own, sent at the same time, as
+// they were without batching.
+func (b *batcher) next() []batch {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if len(b.queue) == 0 {
 		b.sending--
 		return nil
 	}
-	var batch []*write
-	rest, size := b.queue[:0], 0
+	var txns []batch
 	for _, w := range b.queue {
-		if b.fits(batch, size, w) {
-			batch, size = append(batch, w), size+w.size
-		} else {
-			rest = append(rest, w)
+		i := slices.IndexFunc(txns, func(t batch) bool { return t.fits(w) })
+		if i < 0 {
+			txns, i = append(txns, batch{}), len(txns)
 		}
+		txns[i].writes, txns[i].size = append(txns[i].writes, w), txns[i].size+w.size
 	}
-	clear(b.queue[len(rest):])
-	b.queue = rest
-	return batch
+	clear(b.queue)
+	b.queue = b.queue[:0]
+	return txns
 }
 
-// fits reports whether w can join batch, whose writes have size bytes:
-// the first write always can; no two writes of one lock share a txn.
-func (b *batcher) fits(batch []*write, size int, w *write) bool {
-	switch {
-	case len(batch) == 0:
-		return true
-	case len(batch) == maxBatch || size+w.size > maxBatchBytes:
-		return false
-	}
-	return !slices.ContainsFunc(batch, func(o *write) bool { return o.pfx == w.pfx })
-}
-
-// sendAll sends batch and the batches queued after it.
-func (b *batcher) sendAll(batch []*write) {
-	for ; batch != nil; batch = b.next() {
-		b.send(batch)
+// sendAll sends txns at the same time, and then what was queued
+// meanwhile, until the queue is empty.
+func (b *batcher) sendAll(txns []batch) {
+	for ; txns != nil; txns = b.next() {
+		var wg sync.WaitGroup
+		for _, t := range txns[1:] {
+			wg.Go(func() { b.send(t.writes) })
+		}
+		b.send(txns[0].writes)
+		wg.Wait()
 	}
 }
 
-// send sends batch as one txn and answers its writes.
-func (b *batcher) send(batch []*write) {
-	ops := make([]clientv3.Op, len(batch))
-	for i, w := range batch {
+// send sends writes as one txn and answers them.
+func (b *batcher) send(writes []*write) {
+	ops := make([]clientv3.Op, len(writes))
+	for i, w := range writes {
 		ops[i] = w.op
 	}
 	ctx, cancel := context.WithTimeout(b.a.ctx, requestTimeout)
@@ -199,17 +216,17 @@ func (b *batcher) send(batch []*write) {
 	resp, err := b.a.client.Txn(ctx).Then(ops...).Commit()
 	switch {
 	case err == nil:
-		answer(batch, (*pb.TxnResponse)(resp), nil)
+		answer(writes, (*pb.TxnResponse)(resp), nil)
 	case mayPass(err):
-		answer(batch, nil, err)
+		answer(writes, nil, err)
 	default:
-		answer(batch, nil, errAlone)
+		answer(writes, nil, errAlone)
 	}
 }
 
-// answer gives each write of batch its part of the txn's response, or err.
-func answer(batch []*write, resp *pb.TxnResponse, err error) {
-	for i, w := range batch {
+// answer gives each of writes its part of the txn's response, or err.
+func answer(writes []*write, resp *pb.TxnResponse, err error) {
+	for i, w := range writes {
 		w.err = err
 		if nested := resp.GetResponses(); nested != nil {
 			if t := nested[i].GetResponseTxn(); t != nil {

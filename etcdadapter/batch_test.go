@@ -3,6 +3,7 @@ package etcdadapter_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -47,7 +48,8 @@ func mustGet(t *testing.T, what string, done <-chan holdResult) *brokerlock.Hold
 
 // Writes that queue behind one in flight go in one txn (one revision, so
 // equal tokens on distinct locks), but never two of one lock: a second
-// put on lock a goes in the next txn and queues behind the first.
+// put on lock a goes in another txn, and one of the two holds a while
+// the other waits.
 func TestConcurrentWritesShareOneTxnButNotALock(t *testing.T) {
 	prefix := testPrefix(t)
 	a := newAdapter(t, prefix)
@@ -59,26 +61,48 @@ func TestConcurrentWritesShareOneTxnButNotALock(t *testing.T) {
 	c := holdAsync(testCtx(t), t, lock.Item("c", brokerlock.Options{}), queued)
 	resume()
 
-	first, hb, hc := mustGet(t, "Hold a", a1), mustGet(t, "Hold b", b), mustGet(t, "Hold c", c)
-	if first.Token() != hb.Token() || hb.Token() != hc.Token() {
-		t.Errorf("tokens of a, b, c, queued together: got %d, %d, %d, want one txn's revision", first.Token(), hb.Token(), hc.Token())
+	hb, hc := mustGet(t, "Hold b", b), mustGet(t, "Hold c", c)
+	if hb.Token() != hc.Token() {
+		t.Errorf("tokens of b and c, queued together: got %d and %d, want one txn's revision", hb.Token(), hc.Token())
 	}
+	var first, second *brokerlock.Hold
 	select {
+	case r := <-a1:
+		first, second = r.h, nil
+		if r.err == nil {
+			second = thenHolds(t, r.h, a2)
+		}
 	case r := <-a2:
-		t.Fatalf("second Hold of a while the first holds: got %v, %v; want it waiting", r.h, r.err)
-	default:
+		first, second = r.h, nil
+		if r.err == nil {
+			second = thenHolds(t, r.h, a1)
+		}
 	}
-	if err := first.Release(testCtx(t)); err != nil {
-		t.Fatalf("Release a: %v", err)
+	if first == nil || second == nil {
+		t.Fatalf("two Holds of a: got %v then %v, want both to hold in turn", first, second)
 	}
-	second := mustGet(t, "second Hold a", a2)
-	if second.Token() <= first.Token() {
-		t.Errorf("token of the second hold of a: got %d, want more than the first's %d", second.Token(), first.Token())
+	if tokens := []int64{first.Token(), second.Token()}; !slices.Contains(tokens, hb.Token()) || tokens[0] == tokens[1] {
+		t.Errorf("tokens of the holds of a: got %d, want one of them %d (the txn of b and c), the other different", tokens, hb.Token())
 	}
 	for _, h := range []*brokerlock.Hold{second, hb, hc} {
 		h.Release(testCtx(t))
 	}
 	requireNoKeys(t, prefix)
+}
+
+// thenHolds checks that the Hold behind done waits while h holds, and
+// holds once h is released.
+func thenHolds(t *testing.T, h *brokerlock.Hold, done <-chan holdResult) *brokerlock.Hold {
+	t.Helper()
+	select {
+	case r := <-done:
+		t.Fatalf("second Hold of a while the first holds: got %v, %v; want it waiting", r.h, r.err)
+	default:
+	}
+	if err := h.Release(testCtx(t)); err != nil {
+		t.Fatalf("Release a: %v", err)
+	}
+	return mustGet(t, "second Hold a", done)
 }
 
 // A txn that etcd refuses (here: a put on a lease that was revoked) wrote
