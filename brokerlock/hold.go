@@ -42,7 +42,8 @@ func (h *Hold) Release(ctx context.Context) error {
 // Token is the fencing token: strictly greater than the token of every
 // earlier holder of the same lock. Pass it along with writes to shared
 // state and have the state refuse writes with a lower token (for etcd:
-// etcdadapter.IsOwner in the write's txn).
+// etcdadapter.IsOwner in the write's txn). Tokens of different locks do
+// not order anything: two locks can have the same one.
 func (h *Hold) Token() int64 { return h.acq.Token() }
 
 // Key is the adapter's key for this hold (etcd: the full key), for write

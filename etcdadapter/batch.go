@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -53,9 +54,10 @@ type batcher struct {
 
 // write is one write waiting for its txn, and then its answer.
 type write struct {
-	pfx  string      // the lock's prefix
-	op   clientv3.Op // an OpTxn or an OpDelete
-	size int         // bytes of keys and values
+	ctx  context.Context // the caller's
+	pfx  string          // the lock's prefix
+	op   clientv3.Op     // an OpTxn or an OpDelete
+	size int             // bytes of keys and values
 	done chan struct{}
 	resp *pb.TxnResponse // an OpTxn's, with the header of the txn that carried it
 	err  error
@@ -75,7 +77,7 @@ var errAlone = errors.New("etcdadapter: batch refused")
 // ctx's error); if it ends once op's txn is in flight, op may still be
 // applied, as with any request whose answer is lost.
 func (b *batcher) commit(ctx context.Context, pfx string, size int, op clientv3.Op) (*pb.TxnResponse, error) {
-	w := &write{pfx: pfx, op: op, size: size}
+	w := &write{ctx: ctx, pfx: pfx, op: op, size: size}
 	if !b.enqueue(w) {
 		resp, err := b.alone(ctx, op)
 		b.sent()
@@ -211,7 +213,7 @@ func (b *batcher) send(writes []*write) {
 	for i, w := range writes {
 		ops[i] = w.op
 	}
-	ctx, cancel := context.WithTimeout(b.a.ctx, requestTimeout)
+	ctx, cancel := whileAnyWaits(b.a.ctx, writes)
 	defer cancel()
 	resp, err := b.a.client.Txn(ctx).Then(ops...).Commit()
 	switch {
@@ -221,6 +223,32 @@ func (b *batcher) send(writes []*write) {
 		answer(writes, nil, err)
 	default:
 		answer(writes, nil, errAlone)
+	}
+}
+
+// whileAnyWaits returns a context of parent's that ends once every one of
+// writes' callers has stopped waiting (their contexts are done): a txn
+// lasts as long as the request of each of its writes alone would have,
+// and one that a silent connection swallowed frees the adapter's writes
+// once nobody waits for it (a caller's context ends, at the latest, with
+// its lease; a release's within requestTimeout).
+func whileAnyWaits(parent context.Context, writes []*write) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(parent)
+	var waiting atomic.Int64
+	waiting.Store(int64(len(writes)))
+	stops := make([]func() bool, len(writes))
+	for i, w := range writes {
+		stops[i] = context.AfterFunc(w.ctx, func() {
+			if waiting.Add(-1) == 0 {
+				cancel()
+			}
+		})
+	}
+	return ctx, func() {
+		for _, stop := range stops {
+			stop()
+		}
+		cancel()
 	}
 }
 

@@ -176,3 +176,27 @@ func TestWriteCancelledInQueueIsNotSent(t *testing.T) {
 	h.Release(testCtx(t))
 	requireNoKeys(t, prefix)
 }
+
+// A txn of batched writes that a silent connection swallowed ends once
+// every caller in it gave up: the adapter's later writes are not stuck
+// behind it.
+func TestSwallowedBatchFreesTheAdapter(t *testing.T) {
+	prefix := testPrefix(t)
+	f := newFaulty(0)
+	a := faultyAdapter(t, prefix, f)
+	f.hangBatches.Store(true)
+	queued, resume := etcdadapter.PauseWrites(a)
+	lock := brokerlock.New(a)
+	ctx, cancel := context.WithTimeout(testCtx(t), 300*time.Millisecond)
+	defer cancel()
+	x := holdAsync(ctx, t, lock.Item("x", brokerlock.Options{}), queued)
+	y := holdAsync(ctx, t, lock.Item("y", brokerlock.Options{}), queued)
+	resume()
+	for _, r := range []holdResult{<-x, <-y} {
+		if !errors.Is(r.err, context.DeadlineExceeded) {
+			t.Errorf("Hold in a swallowed txn: got %v, %v; want context.DeadlineExceeded", r.h, r.err)
+		}
+	}
+	f.hangBatches.Store(false)
+	mustHold(t, lock.Item("z", brokerlock.Options{})).Release(testCtx(t))
+}

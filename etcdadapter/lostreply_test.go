@@ -23,6 +23,7 @@ type faulty struct {
 	delayPut     atomic.Bool // next put txn: answer lost, applied after delay
 	lostPutReply atomic.Bool // next put txn: applied now, answer lost
 	blockRenew   atomic.Bool // LeaseKeepAlive streams hang until their ctx ends
+	hangBatches  atomic.Bool // txns of batched writes hang until their ctx ends
 	delay        time.Duration
 	applied      chan struct{} // a late request was applied
 }
@@ -32,6 +33,10 @@ func newFaulty(delay time.Duration) *faulty {
 }
 
 func (f *faulty) unary(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, inv grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+	if f.hangBatches.Load() && isBatch(req) {
+		<-ctx.Done()
+		return status.FromContextError(ctx.Err()).Err()
+	}
 	if !isPutTxn(req) {
 		return inv(ctx, method, req, reply, cc, opts...)
 	}
@@ -57,6 +62,12 @@ func (f *faulty) applyLate(apply func()) {
 func isPutTxn(req any) bool {
 	t, ok := req.(*pb.TxnRequest)
 	return ok && len(t.Success) > 0 && t.Success[0].GetRequestPut() != nil
+}
+
+// isBatch: a txn of batched writes, whose first operation is a nested txn.
+func isBatch(req any) bool {
+	t, ok := req.(*pb.TxnRequest)
+	return ok && len(t.Success) > 0 && t.Success[0].GetRequestTxn() != nil
 }
 
 func (f *faulty) stream(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
