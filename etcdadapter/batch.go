@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -30,7 +31,9 @@ import (
 // their callers already handle.
 
 // maxBatch bounds the writes in one txn: etcd refuses a txn of more than
-// --max-txn-ops operations, 128 by default.
+// --max-txn-ops operations, 128 by default. (With a server set lower, a
+// larger batch is refused and its writes are sent one by one: correct,
+// and no faster than without batching.)
 const maxBatch = 64
 
 // maxBatchBytes bounds the keys and values of one txn's writes, well
@@ -38,8 +41,9 @@ const maxBatch = 64
 // goes in a txn of its own.
 const maxBatchBytes = 256 << 10
 
-// maxSending bounds the adapter's writes in flight at once; writes beyond
-// it queue and go together in the next txn.
+// maxSending bounds the adapter's writes in flight at once (a write
+// stops counting once it has waited requestTimeout); writes beyond it
+// queue and go together in the next txn.
 const maxSending = 1
 
 // batcher groups an adapter's concurrent writes into txns.
@@ -79,8 +83,9 @@ var errAlone = errors.New("etcdadapter: batch refused")
 func (b *batcher) commit(ctx context.Context, pfx string, size int, op clientv3.Op) (*pb.TxnResponse, error) {
 	w := &write{ctx: ctx, pfx: pfx, op: op, size: size}
 	if !b.enqueue(w) {
+		end := b.endSending()
 		resp, err := b.alone(ctx, op)
-		b.sent()
+		end()
 		return resp, err
 	}
 	select {
@@ -134,20 +139,33 @@ func (b *batcher) alone(ctx context.Context, op clientv3.Op) (*pb.TxnResponse, e
 	return (*pb.TxnResponse)(resp.Txn()), nil
 }
 
-// sent ends a txn: the queued writes go next, in a goroutine of the
-// adapter's, which sends them until the queue is empty.
+// endSending returns what ends a lone write in flight: called when it is
+// answered, or by itself after requestTimeout, whichever comes first, so
+// that a request a silent connection swallowed holds up the adapter's
+// other writes no longer than that (it still waits for its answer).
+func (b *batcher) endSending() func() {
+	end := sync.OnceFunc(b.sent)
+	timer := time.AfterFunc(requestTimeout, end)
+	return func() {
+		timer.Stop()
+		end()
+	}
+}
+
+// sent ends a write in flight: the queued writes go next, in a goroutine
+// of the adapter's, which sends them until the queue is empty.
 func (b *batcher) sent() {
 	txns := b.next()
 	if txns == nil {
 		return
 	}
-	if !b.a.goTracked(func() { b.sendAll(txns) }) {
+	if b.a.goTracked(func() { b.sendAll(txns) }) {
+		return
+	}
+	for ; txns != nil; txns = b.next() { // closed: each caller sends its own
 		for _, t := range txns {
-			answer(t.writes, nil, errAlone) // closing: each caller's own request fails
+			answer(t.writes, nil, errAlone)
 		}
-		b.mu.Lock()
-		b.sending--
-		b.mu.Unlock()
 	}
 }
 
@@ -194,16 +212,34 @@ func (b *batcher) next() []batch {
 	return txns
 }
 
-// sendAll sends txns at the same time, and then what was queued
-// meanwhile, until the queue is empty.
+// sendAll sends txns, and then what was queued meanwhile, until the
+// queue is empty.
 func (b *batcher) sendAll(txns []batch) {
 	for ; txns != nil; txns = b.next() {
-		var wg sync.WaitGroup
-		for _, t := range txns[1:] {
-			wg.Go(func() { b.send(t.writes) })
+		b.sendRound(txns)
+	}
+}
+
+// sendRound sends txns at the same time and returns once all are
+// answered, or after requestTimeout: a txn that a silent connection
+// swallowed holds up the next ones no longer than that (its writes still
+// wait for its answer, while any of their callers waits: whileAnyWaits).
+func (b *batcher) sendRound(txns []batch) {
+	answered := make(chan struct{}, len(txns))
+	for _, t := range txns {
+		if !b.a.goTracked(func() { b.send(t.writes); answered <- struct{}{} }) {
+			answer(t.writes, nil, errAlone) // closed: each caller sends its own
+			answered <- struct{}{}
 		}
-		b.send(txns[0].writes)
-		wg.Wait()
+	}
+	timer := time.NewTimer(requestTimeout)
+	defer timer.Stop()
+	for range txns {
+		select {
+		case <-answered:
+		case <-timer.C:
+			return
+		}
 	}
 }
 

@@ -184,7 +184,7 @@ func TestSwallowedBatchFreesTheAdapter(t *testing.T) {
 	prefix := testPrefix(t)
 	f := newFaulty(0)
 	a := faultyAdapter(t, prefix, f)
-	f.hangBatches.Store(true)
+	f.hangBatch.Store(true)
 	queued, resume := etcdadapter.PauseWrites(a)
 	lock := brokerlock.New(a)
 	ctx, cancel := context.WithTimeout(testCtx(t), 300*time.Millisecond)
@@ -197,6 +197,64 @@ func TestSwallowedBatchFreesTheAdapter(t *testing.T) {
 			t.Errorf("Hold in a swallowed txn: got %v, %v; want context.DeadlineExceeded", r.h, r.err)
 		}
 	}
-	f.hangBatches.Store(false)
 	mustHold(t, lock.Item("z", brokerlock.Options{})).Release(testCtx(t))
+}
+
+// A put sent alone that a silent connection swallowed, whose caller
+// waits on, holds up the adapter's other writes for requestTimeout (2s)
+// at most: another Hold with 10s to spare holds meanwhile.
+func TestSwallowedLoneWriteHoldsUpOthersBriefly(t *testing.T) {
+	prefix := testPrefix(t)
+	f := newFaulty(0)
+	a := faultyAdapter(t, prefix, f)
+	lock := brokerlock.New(a)
+	f.hangPut.Store(true)
+	ctx, cancel := context.WithCancel(testCtx(t))
+	x := make(chan error, 1)
+	go func() {
+		_, err := lock.Item("x", brokerlock.Options{}).Hold(ctx)
+		x <- err
+	}()
+	<-f.hung
+	holdMeanwhile(t, lock.Item("y", brokerlock.Options{}))
+	cancel()
+	if err := <-x; !errors.Is(err, context.Canceled) {
+		t.Errorf("Hold whose put was swallowed, cancelled: got %v, want context.Canceled", err)
+	}
+}
+
+// The same for a txn of batched writes whose callers wait on: the writes
+// queued after it go after requestTimeout at most.
+func TestSwallowedBatchHoldsUpOthersBriefly(t *testing.T) {
+	prefix := testPrefix(t)
+	f := newFaulty(0)
+	a := faultyAdapter(t, prefix, f)
+	f.hangBatch.Store(true)
+	queued, resume := etcdadapter.PauseWrites(a)
+	lock := brokerlock.New(a)
+	ctx, cancel := context.WithCancel(testCtx(t))
+	x := holdAsync(ctx, t, lock.Item("x", brokerlock.Options{}), queued)
+	y := holdAsync(ctx, t, lock.Item("y", brokerlock.Options{}), queued)
+	resume()
+	<-f.hung
+	holdMeanwhile(t, lock.Item("z", brokerlock.Options{}))
+	cancel()
+	for _, r := range []holdResult{<-x, <-y} {
+		if !errors.Is(r.err, context.Canceled) {
+			t.Errorf("Hold in a swallowed txn, cancelled: got %v, %v; want context.Canceled", r.h, r.err)
+		}
+	}
+}
+
+// holdMeanwhile holds item within 10s (requestTimeout is 2s) and releases
+// it.
+func holdMeanwhile(t *testing.T, item *brokerlock.Item) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(testCtx(t), 10*time.Second)
+	defer cancel()
+	h, err := item.Hold(ctx)
+	if err != nil {
+		t.Fatalf("Hold %q behind a swallowed request: %v", item.ID(), err)
+	}
+	h.Release(testCtx(t))
 }

@@ -36,11 +36,11 @@
 // watches the nearest writer), and an election candidate's key holds its
 // value, etcd's Election layout, with the head of the queue as the
 // leader (Head, WatchHead). Waiters and WatchHead share one watch stream,
-// kept open by one watch that sees nothing (so that a process's next wait
-// does not open a new stream) and probed every second while anyone waits
-// (a watch created and cancelled): if the member it is on goes silent,
-// they move to a new stream within about two seconds (stream.go) instead
-// of waiting for gRPC's keepalive.
+// probed every second while anyone waits (a watch that sees nothing is
+// created; it replaces the one before and keeps the stream open, so that
+// a process's next wait does not open a new one): if the member it is on
+// goes silent, they move to a new stream within about two seconds
+// (stream.go) instead of waiting for gRPC's keepalive.
 // A late or retried release never frees a newer holder: a key's name
 // (lease and slot) is given to a new acquisition only once a delete of it
 // was answered with nothing else outstanding, and once a delete's outcome

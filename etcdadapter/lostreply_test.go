@@ -20,20 +20,23 @@ import (
 // faulty wraps a client's gRPC calls: the next matching request can lose
 // its answer (applied now or applied late), and keep-alives can hang.
 type faulty struct {
-	delayPut     atomic.Bool // next put txn: answer lost, applied after delay
-	lostPutReply atomic.Bool // next put txn: applied now, answer lost
-	blockRenew   atomic.Bool // LeaseKeepAlive streams hang until their ctx ends
-	hangBatches  atomic.Bool // txns of batched writes hang until their ctx ends
+	delayPut     atomic.Bool   // next put txn: answer lost, applied after delay
+	lostPutReply atomic.Bool   // next put txn: applied now, answer lost
+	blockRenew   atomic.Bool   // LeaseKeepAlive streams hang until their ctx ends
+	hangBatch    atomic.Bool   // next txn of batched writes: hangs until its ctx ends
+	hangPut      atomic.Bool   // next put txn sent alone: hangs until its ctx ends
+	hung         chan struct{} // a request hangs
 	delay        time.Duration
 	applied      chan struct{} // a late request was applied
 }
 
 func newFaulty(delay time.Duration) *faulty {
-	return &faulty{delay: delay, applied: make(chan struct{}, 1)}
+	return &faulty{delay: delay, applied: make(chan struct{}, 1), hung: make(chan struct{}, 1)}
 }
 
 func (f *faulty) unary(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, inv grpc.UnaryInvoker, opts ...grpc.CallOption) error {
-	if f.hangBatches.Load() && isBatch(req) {
+	if isBatch(req) && f.hangBatch.CompareAndSwap(true, false) || isPutTxn(req) && f.hangPut.CompareAndSwap(true, false) {
+		f.hung <- struct{}{}
 		<-ctx.Done()
 		return status.FromContextError(ctx.Err()).Err()
 	}

@@ -16,8 +16,9 @@ import (
 // member's connection. If that member goes silent (frozen, or its host cut
 // off without a reset), every waiter on the stream hears nothing until
 // gRPC's keepalive gives up on the connection: seconds with keepalive
-// configured, never without. So while anyone waits, a probe creates (and
-// cancels) a watch of its own on that stream every probeInterval: the
+// configured, never without. So while anyone waits, a probe creates a
+// watch of its own on that stream every probeInterval (and cancels the
+// one before, which kept the stream open: probeLoop): the
 // server confirms a watch's creation at once, synced or not. If no
 // confirmation arrives within probeTimeout, the stream is silent and the
 // waiters move to a new generation (other metadata, so clientv3 opens a
@@ -37,14 +38,13 @@ const streamKey = "brokerlock-wait-stream"
 
 // waitStream is the waiters' stream: its generation and its probe.
 type waitStream struct {
-	a        *Adapter
-	mu       sync.Mutex
-	gen      int
-	genCtx   context.Context // cancelled when the generation ends
-	endGen   context.CancelFunc
-	waiters  int
-	probing  bool // the probe goroutine runs
-	anchored bool // the generation's anchor watch was started
+	a       *Adapter
+	mu      sync.Mutex
+	gen     int
+	genCtx  context.Context // cancelled when the generation ends
+	endGen  context.CancelFunc
+	waiters int
+	probing bool // the probe goroutine runs
 }
 
 // enter counts a waiter in and returns the context its watch must use
@@ -61,9 +61,6 @@ func (s *waitStream) enter(ctx context.Context) (context.Context, func(), <-chan
 	s.waiters++
 	if !s.probing {
 		s.probing = s.a.goTracked(s.probeLoop)
-	}
-	if !s.anchored {
-		s.anchored = s.a.goTracked(s.anchor(s.gen, s.genCtx))
 	}
 	wctx, cancel := context.WithCancel(s.streamCtx(ctx, s.gen))
 	unhook := context.AfterFunc(s.genCtx, cancel)
@@ -105,54 +102,56 @@ func (s *waitStream) move(gen int) {
 		s.gen++
 		s.endGen()
 		s.genCtx, s.endGen = context.WithCancel(context.Background())
-		s.anchored = false
 	}
 }
 
-// probeLoop probes the stream while anyone waits, then returns.
+// probeLoop probes the stream at once and then every probeInterval while
+// anyone waits, then returns. The watch of the last probe that was
+// answered stays until the next one is (or the loop ends): the stream's
+// anchor. clientv3 closes a watch stream when its last watch ends and
+// opens a new one for the next; without the anchor, a process whose only
+// waiter takes the lock would pay for a new gRPC stream (and etcd for its
+// two goroutines) on every wait. A watch that sees nothing never moves
+// the revision clientv3 resumes it from after a break; replaced every
+// second, the anchor never makes etcd replay more than a second of
+// history.
 func (s *waitStream) probeLoop() {
+	anchor := func() {}
+	defer func() { anchor() }()
 	tick := time.NewTicker(probeInterval)
 	defer tick.Stop()
 	for {
+		gen, ok := s.current()
+		if !ok {
+			return
+		}
+		end, answered := s.probe(gen)
+		anchor()
+		anchor = end
+		if !answered {
+			anchor()
+			anchor = func() {}
+			s.a.log.Debug("etcdadapter: the waiters' watch stream is silent: moving to a new one", "generation", gen+1)
+			s.move(gen)
+		}
 		select {
 		case <-s.a.ctx.Done():
 			return
 		case <-tick.C:
 		}
-		gen, ok := s.current()
-		if !ok {
-			return
-		}
-		if !s.answers(gen) {
-			s.a.log.Debug("etcdadapter: the waiters' watch stream is silent: moving to a new one", "generation", gen+1)
-			s.move(gen)
-		}
 	}
 }
 
-// anchor returns a func that starts the anchor of generation gen, whose
-// context genCtx is: a watch that sees nothing (puts and deletes of the
-// prefix key itself filtered out) and lives as long as the generation or
-// the adapter. clientv3 closes a watch stream when its last watch ends
-// and opens a new one for the next: without the anchor, a process whose
-// only waiter takes the lock would pay for a gRPC stream (and etcd for
-// its two goroutines) on every wait. Nothing reads the anchor's channel:
-// it never gets a response.
-func (s *waitStream) anchor(gen int, genCtx context.Context) func() {
-	return func() {
-		ctx, cancel := context.WithCancel(s.streamCtx(s.a.ctx, gen))
-		context.AfterFunc(genCtx, cancel)
-		s.a.client.Watch(ctx, s.a.prefix, clientv3.WithFilterPut(), clientv3.WithFilterDelete())
-	}
-}
-
-// answers reports whether generation gen's stream confirms a new watch
-// (on the prefix key itself, which no lock uses) within probeTimeout;
-// true also when the adapter is closing: nothing to move then.
-func (s *waitStream) answers(gen int) bool {
-	ctx, cancel := context.WithTimeout(s.streamCtx(s.a.ctx, gen), probeTimeout)
-	defer cancel()
+// probe creates a watch on generation gen's stream that sees nothing
+// (the prefix key itself, which no lock uses, puts and deletes filtered
+// out) and reports whether the stream confirmed it within probeTimeout;
+// true also when the adapter is closing: nothing to move then. end
+// cancels the watch.
+func (s *waitStream) probe(gen int) (end func(), answered bool) {
+	ctx, cancel := context.WithCancel(s.streamCtx(s.a.ctx, gen))
+	timeout := time.AfterFunc(probeTimeout, cancel)
 	ch := s.a.client.Watch(ctx, s.a.prefix, clientv3.WithFilterPut(), clientv3.WithFilterDelete(), clientv3.WithCreatedNotify())
-	resp, ok := <-ch // closed, if ctx ended first or the stream broke
-	return ok && resp.Created || s.a.ctx.Err() != nil
+	resp, ok := <-ch // closed, if the timeout ended ctx first or the stream broke
+	inTime := timeout.Stop()
+	return cancel, ok && resp.Created && inTime || s.a.ctx.Err() != nil
 }

@@ -284,8 +284,10 @@ func (q *acquisition) awaitTarget(ctx context.Context, w *keyWatch, target watch
 // still ahead of q (with their create revisions), and reports whether they
 // are all deleted now; a delete of q's own key up to that revision ends q
 // (lost). One watch delivers its events in revision order, a revision's
-// all in one response, and it was created before the read that found
-// left, so a delete of q's key before (or with) the last of left would be
+// all in one response, and it starts no later than the revision of the
+// read that found left (the watch was created before that read, or its
+// created header says so: seesAllAfter), so a delete of q's key before
+// (or with) the last of left would be
 // seen first (or in the same response): q's key exists at the revision the
 // last key ahead went, no key older than it can be created since, and q
 // holds, without another read. A delete of q's key after that is a loss
