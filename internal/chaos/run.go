@@ -128,8 +128,21 @@ func (r *Run) injectAll(ctx context.Context) {
 			r.cfg.Logf("skip %s: no network namespaces here (needs root and ip netns)", sc.Name)
 			continue
 		}
+		if why := unsound(sc, r.cfg.Etcd); why != "" {
+			r.cfg.Logf("skip %s: %s", sc.Name, why)
+			continue
+		}
 		r.inject(ctx, sc)
 	}
+}
+
+// unsound is why etcd of version etcdVersion cannot pass sc by itself, or
+// "".
+func unsound(sc Scenario, etcdVersion string) string {
+	if sc.Unsound == nil {
+		return ""
+	}
+	return sc.Unsound(etcdVersion)
 }
 
 // inject runs one scenario: fault, its duration, heal, then waits for
