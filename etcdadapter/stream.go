@@ -126,10 +126,10 @@ func (s *waitStream) probeLoop() {
 			return
 		}
 		end, answered := s.probe(gen)
-		anchor()
+		anchor() // the one before; end, if answered, holds the stream now
 		anchor = end
 		if !answered {
-			anchor()
+			end()
 			anchor = func() {}
 			s.a.log.Debug("etcdadapter: the waiters' watch stream is silent: moving to a new one", "generation", gen+1)
 			s.move(gen)
