@@ -44,13 +44,13 @@ func run(etcdBin string, rounds int, each, warm time.Duration, only, raw, profil
 		return err
 	}
 	defer os.RemoveAll(dir)
-	systems := startSystems(dir, etcdBin)
+	started := startSystems(dir, etcdBin)
 	defer func() {
-		for _, s := range systems {
+		for _, s := range started { // the chosen ones and the others
 			s.stop()
 		}
 	}()
-	systems = chosen(systems, only)
+	systems := chosen(started, only)
 	if len(systems) == 0 {
 		return fmt.Errorf("no system could be started")
 	}
