@@ -181,23 +181,37 @@ func TestWriteCancelledInQueueIsNotSent(t *testing.T) {
 // every caller in it gave up: the adapter's later writes are not stuck
 // behind it.
 func TestSwallowedBatchFreesTheAdapter(t *testing.T) {
-	prefix := testPrefix(t)
-	f := newFaulty(0)
-	a := faultyAdapter(t, prefix, f)
-	f.hangBatch.Store(true)
-	queued, resume := etcdadapter.PauseWrites(a)
-	lock := brokerlock.New(a)
 	ctx, cancel := context.WithTimeout(testCtx(t), 300*time.Millisecond)
 	defer cancel()
-	x := holdAsync(ctx, t, lock.Item("x", brokerlock.Options{}), queued)
-	y := holdAsync(ctx, t, lock.Item("y", brokerlock.Options{}), queued)
-	resume()
-	for _, r := range []holdResult{<-x, <-y} {
+	sw := swallowBatch(ctx, t)
+	for _, r := range []holdResult{<-sw.x, <-sw.y} {
 		if !errors.Is(r.err, context.DeadlineExceeded) {
 			t.Errorf("Hold in a swallowed txn: got %v, %v; want context.DeadlineExceeded", r.h, r.err)
 		}
 	}
-	mustHold(t, lock.Item("z", brokerlock.Options{})).Release(testCtx(t))
+	mustHold(t, sw.lock.Item("z", brokerlock.Options{})).Release(testCtx(t))
+}
+
+// swallowed is two Holds whose puts went in one txn of batched writes
+// that the connection swallowed (it hangs until its context ends).
+type swallowed struct {
+	lock *brokerlock.BrokerLock
+	f    *faulty
+	x, y <-chan holdResult
+}
+
+// swallowBatch starts Holds of x and y on ctx, queued behind a write in
+// flight so that they go in one txn, which hangs.
+func swallowBatch(ctx context.Context, t *testing.T) swallowed {
+	f := newFaulty(0)
+	a := faultyAdapter(t, testPrefix(t), f)
+	f.hangBatch.Store(true)
+	queued, resume := etcdadapter.PauseWrites(a)
+	lock := brokerlock.New(a)
+	x := holdAsync(ctx, t, lock.Item("x", brokerlock.Options{}), queued)
+	y := holdAsync(ctx, t, lock.Item("y", brokerlock.Options{}), queued)
+	resume()
+	return swallowed{lock: lock, f: f, x: x, y: y}
 }
 
 // A put sent alone that a silent connection swallowed, whose caller
@@ -226,20 +240,12 @@ func TestSwallowedLoneWriteHoldsUpOthersBriefly(t *testing.T) {
 // The same for a txn of batched writes whose callers wait on: the writes
 // queued after it go after requestTimeout at most.
 func TestSwallowedBatchHoldsUpOthersBriefly(t *testing.T) {
-	prefix := testPrefix(t)
-	f := newFaulty(0)
-	a := faultyAdapter(t, prefix, f)
-	f.hangBatch.Store(true)
-	queued, resume := etcdadapter.PauseWrites(a)
-	lock := brokerlock.New(a)
 	ctx, cancel := context.WithCancel(testCtx(t))
-	x := holdAsync(ctx, t, lock.Item("x", brokerlock.Options{}), queued)
-	y := holdAsync(ctx, t, lock.Item("y", brokerlock.Options{}), queued)
-	resume()
-	<-f.hung
-	holdMeanwhile(t, lock.Item("z", brokerlock.Options{}))
+	sw := swallowBatch(ctx, t)
+	<-sw.f.hung
+	holdMeanwhile(t, sw.lock.Item("z", brokerlock.Options{}))
 	cancel()
-	for _, r := range []holdResult{<-x, <-y} {
+	for _, r := range []holdResult{<-sw.x, <-sw.y} {
 		if !errors.Is(r.err, context.Canceled) {
 			t.Errorf("Hold in a swallowed txn, cancelled: got %v, %v; want context.Canceled", r.h, r.err)
 		}
