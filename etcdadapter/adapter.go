@@ -16,7 +16,7 @@ import (
 
 // Adapter is the etcd implementation of brokerlock.Adapter. It is safe for
 // concurrent use. Its goroutines (one per lease TTL in use, two for the
-// watch stream of its own keys, the waiters' stream's probe, one sending
+// watch stream of its own keys, its waiters and WatchHead, one sending
 // queued writes while there are any, and background clean-ups) stop in
 // Close.
 type Adapter struct {
@@ -36,9 +36,8 @@ type Adapter struct {
 	// retired ones that still have holds (no longer in leases).
 	unrevoked map[*lease]struct{}
 
-	waits waitStream // the waiters' watch stream (stream.go)
-	own   ownKeys    // the watches of the adapter's own keys (ownkeys.go)
-	batch batcher    // group commit of puts and deletes (batch.go)
+	own   ownKeys // the watches of the adapter's own keys (ownkeys.go)
+	batch batcher // group commit of puts and deletes (batch.go)
 }
 
 var _ brokerlock.Adapter = (*Adapter)(nil)
@@ -63,7 +62,6 @@ func New(client *clientv3.Client, opts ...Option) *Adapter {
 	ctx, cancel := context.WithCancel(context.Background())
 	a := &Adapter{client: client, prefix: DefaultPrefix, identity: defaultIdentity(), log: slog.New(slog.DiscardHandler),
 		ctx: ctx, cancel: cancel, leases: map[int64]*leaseEntry{}, unrevoked: map[*lease]struct{}{}}
-	a.waits.a = a
 	a.batch.a = a
 	a.own = newOwnKeys(a)
 	for _, o := range opts {

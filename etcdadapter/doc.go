@@ -22,8 +22,8 @@
 // Every acquisition, waiting or holding, watches its own key from 20ms
 // after its put: a delete (an operator's, or its lease revoked) ends it
 // with ErrLockLost. These watches are entries on one gRPC watch stream of
-// the adapter's (ownkeys.go), one etcd watcher and no goroutine each,
-// probed every second like the waiters' stream. A lock's waiter with at
+// the adapter's (ownkeys.go), one etcd watcher and no goroutine each. A
+// lock's waiter with at
 // most 8 keys ahead also watches those and its own in one watch of the
 // range they span: its events come in revision order, so when the last
 // key ahead is deleted with no delete of its own key before, it holds,
@@ -35,12 +35,13 @@
 // watches the holders), an RWLock reader with no writer's key ahead (it
 // watches the nearest writer), and an election candidate's key holds its
 // value, etcd's Election layout, with the head of the queue as the
-// leader (Head, WatchHead). Waiters and WatchHead share one watch stream,
-// probed every second while anyone waits (a watch that sees nothing is
-// created; it replaces the one before and keeps the stream open, so that
-// a process's next wait does not open a new one): if the member it is on
-// goes silent, they move to a new stream within about two seconds
-// (stream.go) instead of waiting for gRPC's keepalive.
+// leader (Head, WatchHead). Waiters' and WatchHead's watches are on the
+// same stream, relayed to their readers (relay.go). The stream is probed
+// every second while it is open (a watch that sees nothing is created
+// and cancelled): if the member it is on goes silent, every watch moves
+// to a new stream within about two seconds instead of waiting for gRPC's
+// keepalive; the stream stays open a second after its last watch ends,
+// so that a process's next wait does not open a new one.
 // A late or retried release never frees a newer holder: a key's name
 // (lease and slot) is given to a new acquisition only once a delete of it
 // was answered with nothing else outstanding, and once a delete's outcome

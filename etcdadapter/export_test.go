@@ -1,5 +1,7 @@
 package etcdadapter
 
+import pb "go.etcd.io/etcd/api/v3/etcdserverpb"
+
 // PauseWrites makes a's writes queue as if a txn of its were in flight.
 // queued is told of each write that joins the queue; resume ends the
 // pretended txn, which sends the queue as it would.
@@ -18,4 +20,20 @@ func LeaseID(a *Adapter, ttlSeconds int64) int64 {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return int64(a.leases[ttlSeconds].l.id)
+}
+
+// RelayBuffer is how many responses a relayed watch keeps for its reader.
+const RelayBuffer = relayBuffer
+
+// RelayPrefix relays, from a's stream, a watch of the puts and deletes of
+// the keys that begin with key, from the current revision.
+func RelayPrefix(a *Adapter, key string) (<-chan *pb.WatchResponse, func()) {
+	return a.own.relay(key, prefixEnd(key), 0, true)
+}
+
+// Relayed is how many relayed watches a has.
+func Relayed(a *Adapter) int {
+	a.own.mu.Lock()
+	defer a.own.mu.Unlock()
+	return len(a.own.relayed)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
 	"go.etcd.io/etcd/api/v3/mvccpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
@@ -81,10 +82,9 @@ func (a *Adapter) followHead(ctx context.Context, pfx string, s *latest.Sender[b
 		if !w.resync(ctx, s) {
 			return
 		}
-		// on the waiters' stream, whose probe cancels wctx if it goes
-		// silent (stream.go)
-		wctx, stop, _ := a.waits.enter(ctx)
-		wch := a.client.Watch(wctx, pfx, clientv3.WithPrefix(), clientv3.WithRev(w.rev+1))
+		// relayed from the adapter's stream, which is left if found
+		// silent (relay.go)
+		wch, stop := a.own.relay(pfx, prefixEnd(pfx), w.rev+1, true)
 		w.follow(ctx, wch, s)
 		stop()
 		// A watch that keeps breaking (a member without leader, a
@@ -136,13 +136,13 @@ func sendWhileWaiting(ctx context.Context, s *latest.Sender[brokerlock.Leader], 
 
 // follow applies wch's events to the state until the watch breaks or ctx
 // ends.
-func (w *headWatch) follow(ctx context.Context, wch clientv3.WatchChan, s *latest.Sender[brokerlock.Leader]) {
+func (w *headWatch) follow(ctx context.Context, wch <-chan *pb.WatchResponse, s *latest.Sender[brokerlock.Leader]) {
 	for {
 		select {
 		case s.Out() <- s.Next():
 			s.Sent()
 		case resp, ok := <-wch:
-			if !ok || resp.Err() != nil || !w.apply(ctx, resp.Events) {
+			if !ok || resp.Canceled || !w.apply(ctx, resp.Events) {
 				return
 			}
 			s.Set(w.head)
@@ -154,7 +154,7 @@ func (w *headWatch) follow(ctx context.Context, wch clientv3.WatchChan, s *lates
 
 // apply moves the head along events, in order; false when a read it
 // needed failed (the caller resyncs).
-func (w *headWatch) apply(ctx context.Context, events []*clientv3.Event) bool {
+func (w *headWatch) apply(ctx context.Context, events []*mvccpb.Event) bool {
 	for _, ev := range events {
 		kv := ev.Kv
 		switch {

@@ -29,14 +29,16 @@ import (
 // ours), so a stream that breaks (its member lost the leader, went away, or went
 // silent) is replaced by one where every watch is created again, with the
 // same ID, from the revision it started at: no delete goes unseen, only
-// seen late. The stream is probed like the waiters' (stream.go): a watch
-// create whose confirmation takes longer than probeTimeout, or a send that
-// blocks that long, means the member is silent, and the stream is left.
+// seen late. The stream is probed (probeInterval): a watch create whose
+// confirmation takes longer than probeTimeout, or a send that blocks that
+// long, means the member is silent, and the stream is left. Waiters and
+// WatchHead watch on this stream too (relay.go).
 type ownKeys struct {
 	a *Adapter
 
 	mu        sync.Mutex
-	watched   map[int64]ownWatch // by watch ID
+	watched   map[int64]ownWatch      // by watch ID
+	relayed   map[int64]*relayedWatch // waiters' and WatchHead's, by watch ID (relay.go)
 	lastID    int64
 	running   bool               // run's goroutine runs
 	stream    int                // the open stream's number; 0 when none is open
@@ -67,13 +69,31 @@ type ownWatch struct {
 	from int64 // the revision its watch starts at
 }
 
+// The stream is probed every probeInterval while it is open: a watch that
+// sees nothing is created and cancelled; the server confirms a watch's
+// creation at once, synced or not. A member gone silent (frozen, or its
+// host cut off without a reset) would otherwise leave every watch on the
+// stream hearing nothing until gRPC's keepalive gives up on the
+// connection: seconds with keepalive configured, never without. If no
+// confirmation arrives within probeTimeout, the stream is left for a new
+// one, which the balancer puts on its next connection. A handoff then
+// waits on a silent member for at most about probeInterval + probeTimeout
+// plus one read attempt (requestTimeout). (Progress requests would need
+// no watch, but etcd answers them only when every watcher on the stream
+// is synced and none starts ahead of the current revision, as WatchHead's
+// may.)
+const (
+	probeInterval = time.Second
+	probeTimeout  = time.Second
+)
+
 var (
 	errSilent = errors.New("watch stream silent")
 	errIdle   = errors.New("no key watched")
 )
 
 func newOwnKeys(a *Adapter) ownKeys {
-	return ownKeys{a: a, watched: map[int64]ownWatch{}, wake: make(chan struct{}, 1)}
+	return ownKeys{a: a, watched: map[int64]ownWatch{}, relayed: map[int64]*relayedWatch{}, wake: make(chan struct{}, 1)}
 }
 
 // watchSoon starts q's watch (startWatch) ownWatchDelay from now: one timer
@@ -123,11 +143,24 @@ func (m *ownKeys) watch(q *acquisition, from int64) int64 {
 	defer m.mu.Unlock()
 	m.lastID++
 	m.watched[m.lastID] = ownWatch{q: q, from: from}
-	m.queueCreateLocked(m.lastID, q.key, from, pb.WatchCreateRequest_NOPUT)
-	if !m.running {
-		m.running = m.a.goTracked(m.run) // after Close, Close ends q
-	}
+	m.queueCreateLocked(ownKeyCreate(m.lastID, q.key, from))
+	m.runLocked() // after Close, Close ends q
 	return m.lastID
+}
+
+// runLocked (m.mu held) starts run's goroutine unless it runs; false
+// after Close.
+func (m *ownKeys) runLocked() bool {
+	if !m.running {
+		m.running = m.a.goTracked(m.run)
+	}
+	return m.running
+}
+
+// ownKeyCreate is the create of watch id: key's deletes from revision from.
+func ownKeyCreate(id int64, key string, from int64) *pb.WatchCreateRequest {
+	return &pb.WatchCreateRequest{Key: []byte(key), StartRevision: from, WatchId: id,
+		Filters: []pb.WatchCreateRequest_FilterType{pb.WatchCreateRequest_NOPUT}}
 }
 
 // unwatch stops watch id; nothing if it was stopped already.
@@ -140,13 +173,12 @@ func (m *ownKeys) unwatch(id int64) {
 	}
 }
 
-// queueCreateLocked (m.mu held) queues the create of watch id.
-func (m *ownKeys) queueCreateLocked(id int64, key string, from int64, filters ...pb.WatchCreateRequest_FilterType) {
+// queueCreateLocked (m.mu held) queues the create of a watch.
+func (m *ownKeys) queueCreateLocked(req *pb.WatchCreateRequest) {
 	if m.stream != 0 {
-		m.creating = append(m.creating, id)
+		m.creating = append(m.creating, req.WatchId)
 	}
-	m.queueLocked(&pb.WatchRequest{RequestUnion: &pb.WatchRequest_CreateRequest{CreateRequest: &pb.WatchCreateRequest{
-		Key: []byte(key), StartRevision: from, WatchId: id, Filters: filters}}})
+	m.queueLocked(&pb.WatchRequest{RequestUnion: &pb.WatchRequest_CreateRequest{CreateRequest: req}})
 }
 
 // queueCancelLocked (m.mu held) queues the cancel of watch id, under the
@@ -237,18 +269,23 @@ func (m *ownKeys) open() int {
 	m.stream = m.opened
 	m.pending, m.creating, m.serverID, m.ourID = nil, nil, nil, nil
 	for id, w := range m.watched {
-		m.queueCreateLocked(id, w.q.key, w.from, pb.WatchCreateRequest_NOPUT)
+		m.queueCreateLocked(ownKeyCreate(id, w.q.key, w.from))
+	}
+	for _, w := range m.relayed { // those added since the last stream closed
+		m.queueCreateLocked(w.req)
 	}
 	m.queueProbeLocked() // a new stream may be on the member just left
 	return m.stream
 }
 
-// closeStream forgets stream seq, unless a newer one is open already.
+// closeStream forgets stream seq, unless a newer one is open already, and
+// ends the relayed watches that were on it.
 func (m *ownKeys) closeStream(seq int) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.stream == seq {
 		m.stream, m.pending, m.creating, m.serverID, m.ourID = 0, nil, nil, nil, nil
+		m.endRelayedLocked()
 	}
 }
 
@@ -304,7 +341,7 @@ func (m *ownKeys) checkProbe() error {
 		return errSilent
 	case m.probe != 0:
 		return nil
-	case len(m.watched) == 0:
+	case len(m.watched) == 0 && len(m.relayed) == 0:
 		m.running, m.stream, m.pending, m.creating, m.serverID, m.ourID = false, 0, nil, nil, nil, nil
 		return errIdle
 	}
@@ -317,7 +354,8 @@ func (m *ownKeys) checkProbe() error {
 func (m *ownKeys) queueProbeLocked() {
 	m.lastID++
 	m.probe, m.probeSent = m.lastID, time.Time{}
-	m.queueCreateLocked(m.probe, m.a.prefix, 0, pb.WatchCreateRequest_NOPUT, pb.WatchCreateRequest_NODELETE)
+	m.queueCreateLocked(&pb.WatchCreateRequest{Key: []byte(m.a.prefix), WatchId: m.probe,
+		Filters: []pb.WatchCreateRequest_FilterType{pb.WatchCreateRequest_NOPUT, pb.WatchCreateRequest_NODELETE}})
 }
 
 // receive reads the stream until it breaks, or until etcd refuses a
@@ -362,14 +400,19 @@ func refusedForToken(resp *pb.WatchResponse) bool {
 	return false
 }
 
-// answered notes what resp confirms (a create, a probe's answer) and
-// returns the acquisition whose watch resp is about; false for a probe or
-// a watch no longer in use. A watch etcd cancelled is forgotten (and,
-// if etcd created it, cancelled: etcd keeps a compacted watch until told).
+// answered notes what resp confirms (a create, a probe's answer), relays
+// what is for a relayed watch, and returns the acquisition whose watch
+// resp is about; false for a probe, a relayed watch or a watch no longer
+// in use. A watch etcd cancelled is forgotten (and, if etcd created it,
+// cancelled: etcd keeps a compacted watch until told).
 func (m *ownKeys) answered(resp *pb.WatchResponse) (*acquisition, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	id := m.ourIDLocked(resp)
+	if w, ok := m.relayed[id]; ok {
+		m.relayLocked(id, w, resp)
+		return nil, false
+	}
 	if id == m.probe && resp.Created {
 		m.probe = 0
 		if !resp.Canceled {

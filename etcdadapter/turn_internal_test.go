@@ -4,11 +4,10 @@ import (
 	"testing"
 
 	"go.etcd.io/etcd/api/v3/mvccpb"
-	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
-func deleteEvent(key string, rev int64) *clientv3.Event {
-	return &clientv3.Event{Type: mvccpb.DELETE, Kv: &mvccpb.KeyValue{Key: []byte(key), ModRevision: rev}}
+func deleteEvent(key string, rev int64) *mvccpb.Event {
+	return &mvccpb.Event{Type: mvccpb.DELETE, Kv: &mvccpb.KeyValue{Key: []byte(key), ModRevision: rev}}
 }
 
 // turnCame counts a delete only if it came after the key's creation: the
@@ -18,7 +17,7 @@ func deleteEvent(key string, rev int64) *clientv3.Event {
 func TestTurnCameIgnoresEarlierKeysOfTheSameName(t *testing.T) {
 	q := &acquisition{key: "p/q", rev: 103}
 	left := map[string]int64{"p/a": 102} // p/a was deleted at 101 and created again at 102
-	if q.turnCame([]*clientv3.Event{deleteEvent("p/q", 99), deleteEvent("p/a", 101)}, left) {
+	if q.turnCame([]*mvccpb.Event{deleteEvent("p/q", 99), deleteEvent("p/a", 101)}, left) {
 		t.Errorf("turnCame on the deletes of earlier p/a (101 < its creation at 102) and p/q (99 < 103): got true, want false")
 	}
 	if err := q.state.Err(); err != nil {
@@ -27,7 +26,7 @@ func TestTurnCameIgnoresEarlierKeysOfTheSameName(t *testing.T) {
 	if _, ok := left["p/a"]; !ok {
 		t.Errorf("keys left after p/a's earlier delete: got %v, want p/a still ahead", left)
 	}
-	if !q.turnCame([]*clientv3.Event{deleteEvent("p/a", 104)}, left) {
+	if !q.turnCame([]*mvccpb.Event{deleteEvent("p/a", 104)}, left) {
 		t.Errorf("turnCame on p/a's delete at 104: got false, want true (nothing left ahead)")
 	}
 }

@@ -2,13 +2,11 @@ package etcdadapter
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
 	"go.etcd.io/etcd/api/v3/mvccpb"
-	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/brokerlock/brokerlock/brokerlock"
@@ -52,7 +50,7 @@ func (q *acquisition) waitTurn(ctx context.Context, try bool, first *watchTarget
 		case try:
 			return fmt.Errorf("%w (blocked by %s)", brokerlock.ErrLocked, target.blockedBy())
 		case !w.target.covers(target):
-			if err := w.start(ctx, &q.a.waits, target); err != nil {
+			if err := w.start(ctx, q, target); err != nil {
 				return err
 			}
 			if !w.seesAllAfter(target.at) {
@@ -245,8 +243,8 @@ func (q *acquisition) readerBlocker(ctx context.Context) (watchTarget, error) {
 
 // awaitTarget waits on the watch: for an event, after which the caller
 // reads again to see what it meant, or with a range target for q's turn
-// (held: turnCame). A broken watch, or one on a stream found silent, is
-// left for a new one.
+// (held: turnCame). A watch that ended (its stream broke or was found
+// silent, etcd cancelled it) is left for a new one.
 func (q *acquisition) awaitTarget(ctx context.Context, w *keyWatch, target watchTarget) (held bool, err error) {
 	var left map[string]int64 // a range target's keys ahead: their create revisions
 	if target.ahead != nil {
@@ -259,8 +257,8 @@ func (q *acquisition) awaitTarget(ctx context.Context, w *keyWatch, target watch
 		select {
 		case resp, ok := <-w.ch:
 			switch {
-			case !ok || resp.Err() != nil:
-				w.stop() // broken watch: start a new one
+			case !ok || resp.Canceled:
+				w.stop() // ended: start a new one
 				return false, nil
 			case target.ahead == nil:
 				return false, nil
@@ -269,9 +267,6 @@ func (q *acquisition) awaitTarget(ctx context.Context, w *keyWatch, target watch
 			case q.state.Err() != nil:
 				return false, q.state.Err()
 			}
-		case <-w.moved:
-			w.stop()
-			return false, nil
 		case <-q.state.Done():
 			return false, q.state.Err()
 		case <-ctx.Done():
@@ -297,7 +292,7 @@ func (q *acquisition) awaitTarget(ctx context.Context, w *keyWatch, target watch
 // that lags starts before the read, even before q's put: a delete counts
 // only if it came after the key's creation, so the delete of an earlier
 // key of the same name is not taken for a release, nor for q's loss.
-func (q *acquisition) turnCame(events []*clientv3.Event, left map[string]int64) bool {
+func (q *acquisition) turnCame(events []*mvccpb.Event, left map[string]int64) bool {
 	var turn int64 // the revision that deleted the last key ahead
 	for _, ev := range events {
 		k, at := string(ev.Kv.Key), ev.Kv.ModRevision
@@ -317,11 +312,11 @@ func (q *acquisition) turnCame(events []*clientv3.Event, left map[string]int64) 
 	return turn != 0
 }
 
-// keyWatch is the one watch a waiter keeps, on the waiters' stream.
+// keyWatch is the one watch a waiter keeps, relayed from the adapter's
+// stream (relay.go).
 type keyWatch struct {
 	target watchTarget
-	ch     clientv3.WatchChan
-	moved  <-chan struct{} // closed if the stream is found silent
+	ch     <-chan *pb.WatchResponse
 	cancel func()
 	since  int64 // the watch sees every change after this revision; 0 if unknown
 }
@@ -333,40 +328,47 @@ type keyWatch struct {
 func (w *keyWatch) seesAllAfter(rev int64) bool { return w.since > 0 && w.since <= rev }
 
 // start watches target from the current revision and returns once etcd
-// has created the watch, or once the stream was found silent (with the
-// watch stopped: the caller reads and watches again).
-func (w *keyWatch) start(ctx context.Context, s *waitStream, target watchTarget) error {
+// has created the watch, or once the watch ended before that (the stream
+// broke or was found silent: the caller reads and watches again).
+func (w *keyWatch) start(ctx context.Context, q *acquisition, target watchTarget) error {
 	w.stop()
-	wctx, cancel, moved := s.enter(ctx)
-	opts := []clientv3.OpOption{clientv3.WithCreatedNotify()}
-	if target.prefix {
-		opts = append(opts, clientv3.WithPrefix())
-	}
-	if target.end != "" {
-		opts = append(opts, clientv3.WithRange(target.end))
-	}
-	if !target.puts {
-		opts = append(opts, clientv3.WithFilterPut())
-	}
-	ch := s.a.client.Watch(wctx, target.key, opts...)
-	*w = keyWatch{target: target, ch: ch, moved: moved, cancel: cancel}
-	resp, ok := <-ch
-	if ok && resp.Created {
-		w.since = resp.Header.Revision
-		return nil
-	}
-	w.stop()
+	ch, cancel := q.a.own.relay(target.watchRange())
+	*w = keyWatch{target: target, ch: ch, cancel: cancel}
 	select {
-	case <-moved:
-		return nil
-	default:
+	case resp, ok := <-ch:
+		if ok && resp.Created && !resp.Canceled {
+			w.since = resp.Header.Revision
+			return nil
+		}
+		w.stop()
+		return q.watchEnded(resp, ok)
+	case <-q.state.Done():
+		return q.state.Err()
+	case <-ctx.Done():
+		return ctx.Err()
 	}
-	if ok && errors.Is(resp.Err(), rpctypes.ErrNoLeader) {
-		// the member lost its leader: read (elsewhere) and watch again
-		// on a new stream, after a pause
-		return pause(ctx, retryInterval)
+}
+
+// watchRange is the relay arguments of a watch of t: from the current
+// revision, deletes (and puts if t.puts).
+func (t watchTarget) watchRange() (key, end string, from int64, puts bool) {
+	if t.prefix {
+		return t.key, prefixEnd(t.key), 0, t.puts
 	}
-	return watchError(ctx, resp, ok)
+	return t.key, t.end, 0, t.puts
+}
+
+// watchEnded is the error of a watch that ended before etcd created it:
+// etcd's refusal, ErrClosed after Close, nil when its stream broke (the
+// waiter reads and watches again).
+func (q *acquisition) watchEnded(resp *pb.WatchResponse, ok bool) error {
+	switch {
+	case q.a.isClosed():
+		return fmt.Errorf("etcdadapter: watch ended before it started: %w", brokerlock.ErrClosed)
+	case ok && resp.Canceled:
+		return denied(fmt.Errorf("etcdadapter: watch %q: %w", q.key, refusal(resp)))
+	}
+	return nil
 }
 
 // pause waits d or until ctx is done (its error).
@@ -377,16 +379,6 @@ func pause(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-}
-
-func watchError(ctx context.Context, resp clientv3.WatchResponse, ok bool) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if ok && resp.Err() != nil {
-		return resp.Err()
-	}
-	return fmt.Errorf("etcdadapter: watch ended before it started: %w", brokerlock.ErrClosed)
 }
 
 func (w *keyWatch) stop() {

@@ -319,8 +319,8 @@ func TestOutsideDeleteGapIsFenced(t *testing.T) {
 // went silent is handed the lock within a few seconds of its release,
 // not when gRPC's keepalive gives up on the connection (never, with the
 // README's client settings). Before the fix every waiter's watch sat on
-// the one stream and heard nothing. Now the stream is probed with
-// progress requests while anyone waits, and a silent one is left.
+// the one stream and heard nothing. Now the stream is probed with a
+// watch creation every second while it is open, and a silent one is left.
 func TestWaiterOnSilentStreamIsHandedOff(t *testing.T) {
 	p := newProbe(t, 3)
 	opts := brokerlock.Options{TTL: 2 * time.Second, KeepAlive: true, Timeout: 30 * time.Second}
@@ -366,8 +366,8 @@ func TestWaiterOnSilentStreamIsHandedOff(t *testing.T) {
 // that went silent still learns within a few seconds that an operator
 // deleted its key. Before, that watch sat on clientv3's default stream,
 // unprobed, and heard nothing until gRPC's keepalive gave up on the
-// connection (never, with the README's client settings). Now the own keys'
-// stream (ownkeys.go) is probed like the waiters'.
+// connection (never, with the README's client settings). Now the
+// adapter's own stream (ownkeys.go) is probed.
 func TestHolderOnSilentStreamLearnsOfDelete(t *testing.T) {
 	p := newProbe(t, 3)
 	opts := brokerlock.Options{TTL: 2 * time.Second, KeepAlive: true, Timeout: 10 * time.Second}
