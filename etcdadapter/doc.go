@@ -23,12 +23,11 @@
 // after its put: a delete (an operator's, or its lease revoked) ends it
 // with ErrLockLost. These watches are entries on one gRPC watch stream of
 // the adapter's (ownkeys.go), one etcd watcher and no goroutine each. A
-// lock's waiter with at
-// most 8 keys ahead also watches those and its own in one watch of the
-// range they span: its events come in revision order, so when the last
-// key ahead is deleted with no delete of its own key before, it holds,
-// without another read; a waiter further back watches the key just before
-// its own, and reads when that goes.
+// lock's waiter with at most 8 keys ahead also watches those and its own
+// in one watch of the range they span: its events come in revision
+// order, so when the last key ahead is deleted with no delete of its own
+// key before, it holds, without another read; a waiter further back
+// watches the key just before its own, and reads when that goes.
 // Semaphores, RWLocks and Elections use the same keys and leases; only
 // the admission rule and the watch differ (wait.go): a semaphore permit
 // holds with fewer than its limit of keys ahead (the first waiter alone

@@ -22,13 +22,15 @@ func LeaseID(a *Adapter, ttlSeconds int64) int64 {
 	return int64(a.leases[ttlSeconds].l.id)
 }
 
-// RelayBuffer is how many responses a relayed watch keeps for its reader.
-const RelayBuffer = relayBuffer
+// WaitBuffer is how many responses a waiter's relayed watch keeps for its
+// reader.
+const WaitBuffer = waitBuffer
 
 // RelayPrefix relays, from a's stream, a watch of the puts and deletes of
-// the keys that begin with key, from the current revision.
+// the keys that begin with key, from the current revision, with a
+// waiter's buffer.
 func RelayPrefix(a *Adapter, key string) (<-chan *pb.WatchResponse, func()) {
-	return a.own.relay(key, prefixEnd(key), 0, true)
+	return a.own.relay(key, prefixEnd(key), 0, true, waitBuffer)
 }
 
 // Relayed is how many relayed watches a has.

@@ -84,7 +84,7 @@ func (a *Adapter) followHead(ctx context.Context, pfx string, s *latest.Sender[b
 		}
 		// relayed from the adapter's stream, which is left if found
 		// silent (relay.go)
-		wch, stop := a.own.relay(pfx, prefixEnd(pfx), w.rev+1, true)
+		wch, stop := a.own.relay(pfx, prefixEnd(pfx), w.rev+1, true, headBuffer)
 		w.follow(ctx, wch, s)
 		stop()
 		// A watch that keeps breaking (a member without leader, a

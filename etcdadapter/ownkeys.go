@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,19 +21,20 @@ import (
 // clientv3's Watch, which runs a goroutine per watch (and its caller one
 // more to read it): here a watched key is an entry in a map and one create
 // request on the stream, so a held lock costs one etcd watcher and no
-// goroutine. The stream has two goroutines, one sending and one receiving,
-// while any key is watched; it closes about probeInterval after the last
-// watch ends.
+// goroutine. Waiters and WatchHead watch on this stream too (relay.go).
+// The stream has two goroutines, one sending and one receiving, while any
+// watch is open; it closes about probeInterval after the last one ends.
 //
 // Watch IDs are the adapter's own (etcd keeps a client's since 3.4; where
 // a proxy does not, confirmations, which come in order, map its IDs to
-// ours), so a stream that breaks (its member lost the leader, went away, or went
-// silent) is replaced by one where every watch is created again, with the
-// same ID, from the revision it started at: no delete goes unseen, only
-// seen late. The stream is probed (probeInterval): a watch create whose
-// confirmation takes longer than probeTimeout, or a send that blocks that
-// long, means the member is silent, and the stream is left. Waiters and
-// WatchHead watch on this stream too (relay.go).
+// ours), so a stream that breaks (its member lost the leader, went away,
+// or went silent) is replaced by one where every own key's watch is
+// created again, with the same ID, from the revision it started at: no
+// delete goes unseen, only seen late. (A relayed watch ends instead, and
+// its reader watches again.) The stream is probed (probeInterval): a
+// watch create whose confirmation takes longer than probeTimeout, or a
+// send that blocks that long, means the member is silent, and the stream
+// is left.
 type ownKeys struct {
 	a *Adapter
 
@@ -89,7 +91,7 @@ const (
 
 var (
 	errSilent = errors.New("watch stream silent")
-	errIdle   = errors.New("no key watched")
+	errIdle   = errors.New("no watch open")
 )
 
 func newOwnKeys(a *Adapter) ownKeys {
@@ -151,6 +153,9 @@ func (m *ownKeys) watch(q *acquisition, from int64) int64 {
 // runLocked (m.mu held) starts run's goroutine unless it runs; false
 // after Close.
 func (m *ownKeys) runLocked() bool {
+	if m.a.ctx.Err() != nil {
+		return false // run may still be ending
+	}
 	if !m.running {
 		m.running = m.a.goTracked(m.run)
 	}
@@ -182,18 +187,17 @@ func (m *ownKeys) queueCreateLocked(req *pb.WatchCreateRequest) {
 }
 
 // queueCancelLocked (m.mu held) queues the cancel of watch id, under the
-// ID the server knows it by.
+// ID the server knows it by (the mapping stays until the server confirms
+// the cancel: ourIDLocked).
 func (m *ownKeys) queueCancelLocked(id int64) {
 	if sid, ok := m.serverID[id]; ok {
-		delete(m.serverID, id)
-		delete(m.ourID, sid)
 		id = sid
 	}
 	m.queueLocked(&pb.WatchRequest{RequestUnion: &pb.WatchRequest_CancelRequest{CancelRequest: &pb.WatchCancelRequest{WatchId: id}}})
 }
 
 // queueLocked (m.mu held) queues req for the open stream; without one,
-// the next stream is built from m.watched.
+// the next stream is built from m.watched and m.relayed.
 func (m *ownKeys) queueLocked(req *pb.WatchRequest) {
 	if m.stream == 0 {
 		return
@@ -205,7 +209,7 @@ func (m *ownKeys) queueLocked(req *pb.WatchRequest) {
 	}
 }
 
-// run serves one stream after another until no key is watched or the
+// run serves one stream after another until no watch is open or the
 // adapter closes, pausing between them (longer after a stream that never
 // answered).
 func (m *ownKeys) run() {
@@ -233,14 +237,18 @@ func (m *ownKeys) run() {
 func (m *ownKeys) serve(heard *atomic.Bool) error {
 	ctx, cancel := context.WithCancel(clientv3.WithRequireLeader(m.a.ctx))
 	defer cancel()
-	stream, err := pb.NewWatchClient(m.a.client.ActiveConnection()).Watch(ctx, grpc.WaitForReady(true))
+	// as clientv3 calls it: a WatchHead's or a Semaphore waiter's watch of
+	// a whole lock can get a large response (an operator's delete of the
+	// prefix)
+	stream, err := pb.NewWatchClient(m.a.client.ActiveConnection()).Watch(ctx,
+		grpc.WaitForReady(true), grpc.MaxCallRecvMsgSize(math.MaxInt32))
 	if err != nil {
 		return rpctypes.Error(err)
 	}
 	seq := m.open()
 	received := make(chan error, 1)
 	var wg sync.WaitGroup
-	wg.Go(func() { received <- m.receive(stream, heard) })
+	wg.Go(func() { received <- m.receive(stream, heard, seq) })
 	defer func() { cancel(); wg.Wait(); m.closeStream(seq) }()
 	tick := time.NewTicker(probeInterval)
 	defer tick.Stop()
@@ -331,7 +339,7 @@ func (m *ownKeys) takePending() []*pb.WatchRequest {
 }
 
 // checkProbe runs every probeInterval: a probe unanswered for
-// probeTimeout means the stream is silent; with no key watched the stream
+// probeTimeout means the stream is silent; with no watch open the stream
 // ends (errIdle, and run with it); otherwise a new probe is queued.
 func (m *ownKeys) checkProbe() error {
 	m.mu.Lock()
@@ -360,14 +368,14 @@ func (m *ownKeys) queueProbeLocked() {
 
 // receive reads the stream until it breaks, or until etcd refuses a
 // create for the stream's auth token (a new stream logs in again).
-func (m *ownKeys) receive(stream pb.Watch_WatchClient, heard *atomic.Bool) error {
+func (m *ownKeys) receive(stream pb.Watch_WatchClient, heard *atomic.Bool, seq int) error {
 	for {
 		resp, err := stream.Recv()
 		if err != nil {
 			return rpctypes.Error(err)
 		}
 		heard.Store(true)
-		if err := m.dispatch(resp); err != nil {
+		if err := m.dispatch(resp, seq); err != nil {
 			return err
 		}
 	}
@@ -376,11 +384,11 @@ func (m *ownKeys) receive(stream pb.Watch_WatchClient, heard *atomic.Bool) error
 // dispatch handles one response: a delete of a watched key is the loss of
 // its acquisition; a watch etcd cancelled (its start compacted away) or
 // refused is followed by a read (recheck).
-func (m *ownKeys) dispatch(resp *pb.WatchResponse) error {
+func (m *ownKeys) dispatch(resp *pb.WatchResponse, seq int) error {
 	if refusedForToken(resp) {
 		return fmt.Errorf("watch refused: %s", resp.CancelReason)
 	}
-	q, ok := m.answered(resp)
+	q, ok := m.answered(resp, seq)
 	switch {
 	case !ok:
 	case resp.Canceled:
@@ -403,11 +411,17 @@ func refusedForToken(resp *pb.WatchResponse) bool {
 // answered notes what resp confirms (a create, a probe's answer), relays
 // what is for a relayed watch, and returns the acquisition whose watch
 // resp is about; false for a probe, a relayed watch or a watch no longer
-// in use. A watch etcd cancelled is forgotten (and, if etcd created it,
-// cancelled: etcd keeps a compacted watch until told).
-func (m *ownKeys) answered(resp *pb.WatchResponse) (*acquisition, bool) {
+// in use, and for a response from stream seq once it is no longer the
+// open one (a stream that went idle may still be read while the next one
+// opens: its confirmations are not the next one's). A watch etcd
+// cancelled is forgotten (and, if etcd created it, cancelled: etcd keeps
+// a compacted watch until told).
+func (m *ownKeys) answered(resp *pb.WatchResponse, seq int) (*acquisition, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.stream != seq {
+		return nil, false
+	}
 	id := m.ourIDLocked(resp)
 	if w, ok := m.relayed[id]; ok {
 		m.relayLocked(id, w, resp)
@@ -432,13 +446,21 @@ func (m *ownKeys) answered(resp *pb.WatchResponse) (*acquisition, bool) {
 
 // ourIDLocked (m.mu held) is our ID of the watch resp is about; a
 // confirmation is of the oldest create unconfirmed, and maps the server's
-// ID to ours where they differ (-1: refused).
+// ID to ours where they differ (-1: refused). A mapping ends when the
+// server confirms the cancel of a watch no longer in use: until then its
+// events in flight must not be taken for those of our watch of the
+// server's number.
 func (m *ownKeys) ourIDLocked(resp *pb.WatchResponse) int64 {
 	if !resp.Created || len(m.creating) == 0 {
-		if id, ok := m.ourID[resp.WatchId]; ok {
-			return id
+		id, ok := m.ourID[resp.WatchId]
+		if !ok {
+			return resp.WatchId
 		}
-		return resp.WatchId
+		if resp.Canceled && !m.inUseLocked(id) {
+			delete(m.ourID, resp.WatchId)
+			delete(m.serverID, id)
+		}
+		return id
 	}
 	id := m.creating[0]
 	m.creating = m.creating[1:]
@@ -449,6 +471,13 @@ func (m *ownKeys) ourIDLocked(resp *pb.WatchResponse) int64 {
 		m.serverID[id], m.ourID[resp.WatchId] = resp.WatchId, id
 	}
 	return id
+}
+
+// inUseLocked (m.mu held): watch id is open, or the unanswered probe.
+func (m *ownKeys) inUseLocked(id int64) bool {
+	_, own := m.watched[id]
+	_, relayed := m.relayed[id]
+	return own || relayed || id == m.probe
 }
 
 func hasDelete(events []*mvccpb.Event) bool {

@@ -20,10 +20,17 @@ import (
 // channel is closed, and its owner reads again and watches anew (a
 // waiter's read says what to watch, WatchHead's what the head is).
 
-// relayBuffer is how many responses a relayed watch keeps for its reader;
-// the watch of a reader that falls further behind ends (its channel is
-// closed, as if the stream broke), and the reader reads again.
-const relayBuffer = 64
+// How many responses a relayed watch keeps for its reader: the watch of a
+// reader that falls further behind ends (its channel is closed, as if the
+// stream broke), and the reader reads again. A waiter's watch sees the
+// deletes of a few keys (a Semaphore's first waiter, of the holders);
+// WatchHead's every put and delete of the lock's keys, and its reader
+// reads after a delete of the head, while a herd of candidates may put
+// theirs.
+const (
+	waitBuffer = 64
+	headBuffer = 1024
+)
 
 // relayedWatch is one relayed watch: its create request and its channel.
 type relayedWatch struct {
@@ -32,21 +39,20 @@ type relayedWatch struct {
 }
 
 // relay watches key (up to end, unless end is "") for deletes, and puts
-// if puts, from revision from (0: the revision when etcd creates it)
-// and returns its
-// responses, the first of which confirms its creation (Created, with the
-// revision it starts after in its header) or refuses it (Canceled), and
-// stop, which ends the watch. The channel is closed when the watch ends
-// otherwise: the stream broke or was found silent, etcd cancelled the
-// watch, the reader fell relayBuffer responses behind, or the adapter
-// closed. Events come in revision order, each revision's all in one
-// response.
-func (m *ownKeys) relay(key, end string, from int64, puts bool) (<-chan *pb.WatchResponse, func()) {
+// if puts, from revision from (0: the revision when etcd creates it), and
+// returns its responses and stop, which ends the watch. The first
+// response confirms its creation (Created, with the revision it starts
+// after in its header) or refuses it (Canceled). The channel is closed
+// when the watch ends otherwise: the stream broke or was found silent,
+// etcd cancelled the watch, the reader fell buffer responses behind, or
+// the adapter closed. Events come in revision order, each revision's all
+// in one response.
+func (m *ownKeys) relay(key, end string, from int64, puts bool, buffer int) (<-chan *pb.WatchResponse, func()) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.lastID++
 	id := m.lastID
-	w := &relayedWatch{ch: make(chan *pb.WatchResponse, relayBuffer), req: &pb.WatchCreateRequest{
+	w := &relayedWatch{ch: make(chan *pb.WatchResponse, buffer), req: &pb.WatchCreateRequest{
 		Key: []byte(key), StartRevision: from, WatchId: id}}
 	if !puts {
 		w.req.Filters = []pb.WatchCreateRequest_FilterType{pb.WatchCreateRequest_NOPUT}

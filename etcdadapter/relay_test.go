@@ -10,7 +10,7 @@ import (
 	"github.com/brokerlock/brokerlock/etcdadapter"
 )
 
-// A relayed watch whose reader falls more than RelayBuffer responses
+// A relayed watch whose reader falls more than WaitBuffer responses
 // behind ends: its channel closes after what it kept, and the adapter
 // forgets it, rather than blocking the stream every other watch is on or
 // keeping responses without bound. (Its reader then reads again.)
@@ -27,7 +27,7 @@ func TestRelayedWatchOfAReaderBehindEnds(t *testing.T) {
 	marker, stopMarker := etcdadapter.RelayPrefix(a, pfx+"marker")
 	defer stopMarker()
 	nextResponse(t, marker) // created
-	for i := range etcdadapter.RelayBuffer + 10 {
+	for i := range etcdadapter.WaitBuffer + 10 {
 		if _, err := etcd.Client().Put(testCtx(t), fmt.Sprintf("%sx/%03d", pfx, i), ""); err != nil {
 			t.Fatal(err)
 		}
@@ -45,11 +45,11 @@ func TestRelayedWatchOfAReaderBehindEnds(t *testing.T) {
 				kept++
 			}
 		case <-time.After(10 * time.Second):
-			t.Fatalf("relayed watch %d responses behind: still open after %d responses, want closed", etcdadapter.RelayBuffer+10, kept)
+			t.Fatalf("relayed watch %d responses behind: still open after %d responses, want closed", etcdadapter.WaitBuffer+10, kept)
 		}
 	}
-	if kept != etcdadapter.RelayBuffer {
-		t.Errorf("responses kept before the channel closed: got %d, want %d (the buffer)", kept, etcdadapter.RelayBuffer)
+	if kept != etcdadapter.WaitBuffer {
+		t.Errorf("responses kept before the channel closed: got %d, want %d (the buffer)", kept, etcdadapter.WaitBuffer)
 	}
 	if n := etcdadapter.Relayed(a); n != 0 {
 		t.Errorf("relayed watches after the one behind ended: got %d, want 0", n)

@@ -244,7 +244,9 @@ func (q *acquisition) readerBlocker(ctx context.Context) (watchTarget, error) {
 // awaitTarget waits on the watch: for an event, after which the caller
 // reads again to see what it meant, or with a range target for q's turn
 // (held: turnCame). A watch that ended (its stream broke or was found
-// silent, etcd cancelled it) is left for a new one.
+// silent, etcd cancelled it) is started again on the next stream before
+// the caller reads: when the read finds the same target, the watch that
+// was created before it serves, and one read is enough.
 func (q *acquisition) awaitTarget(ctx context.Context, w *keyWatch, target watchTarget) (held bool, err error) {
 	var left map[string]int64 // a range target's keys ahead: their create revisions
 	if target.ahead != nil {
@@ -258,8 +260,7 @@ func (q *acquisition) awaitTarget(ctx context.Context, w *keyWatch, target watch
 		case resp, ok := <-w.ch:
 			switch {
 			case !ok || resp.Canceled:
-				w.stop() // ended: start a new one
-				return false, nil
+				return false, w.start(ctx, q, w.target)
 			case target.ahead == nil:
 				return false, nil
 			case q.turnCame(resp.Events, left):
@@ -332,16 +333,17 @@ func (w *keyWatch) seesAllAfter(rev int64) bool { return w.since > 0 && w.since 
 // broke or was found silent: the caller reads and watches again).
 func (w *keyWatch) start(ctx context.Context, q *acquisition, target watchTarget) error {
 	w.stop()
-	ch, cancel := q.a.own.relay(target.watchRange())
+	key, end := target.span()
+	ch, cancel := q.a.own.relay(key, end, 0, target.puts, waitBuffer)
 	*w = keyWatch{target: target, ch: ch, cancel: cancel}
 	select {
 	case resp, ok := <-ch:
 		if ok && resp.Created && !resp.Canceled {
-			w.since = resp.Header.Revision
+			w.since = resp.GetHeader().GetRevision()
 			return nil
 		}
 		w.stop()
-		return q.watchEnded(resp, ok)
+		return q.watchEnded(key, resp, ok)
 	case <-q.state.Done():
 		return q.state.Err()
 	case <-ctx.Done():
@@ -349,24 +351,23 @@ func (w *keyWatch) start(ctx context.Context, q *acquisition, target watchTarget
 	}
 }
 
-// watchRange is the relay arguments of a watch of t: from the current
-// revision, deletes (and puts if t.puts).
-func (t watchTarget) watchRange() (key, end string, from int64, puts bool) {
+// span is the keys a watch of t watches: key, up to end unless end is "".
+func (t watchTarget) span() (key, end string) {
 	if t.prefix {
-		return t.key, prefixEnd(t.key), 0, t.puts
+		return t.key, prefixEnd(t.key)
 	}
-	return t.key, t.end, 0, t.puts
+	return t.key, t.end
 }
 
-// watchEnded is the error of a watch that ended before etcd created it:
-// etcd's refusal, ErrClosed after Close, nil when its stream broke (the
-// waiter reads and watches again).
-func (q *acquisition) watchEnded(resp *pb.WatchResponse, ok bool) error {
+// watchEnded is the error of a watch of key that ended before etcd
+// created it: etcd's refusal, ErrClosed after Close, nil when its stream
+// broke (the waiter reads and watches again).
+func (q *acquisition) watchEnded(key string, resp *pb.WatchResponse, ok bool) error {
 	switch {
 	case q.a.isClosed():
 		return fmt.Errorf("etcdadapter: watch ended before it started: %w", brokerlock.ErrClosed)
 	case ok && resp.Canceled:
-		return denied(fmt.Errorf("etcdadapter: watch %q: %w", q.key, refusal(resp)))
+		return fmt.Errorf("etcdadapter: watch %q: %w", key, refusal(resp))
 	}
 	return nil
 }

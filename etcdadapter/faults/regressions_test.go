@@ -397,7 +397,8 @@ func TestHolderOnSilentStreamLearnsOfDelete(t *testing.T) {
 }
 
 // pinToMember0 makes member 0 the proxied client's only endpoint, so the
-// next watch stream goes there; silenceMember0 gives the client all its
+// adapter's next watch stream goes there (its adapter has no stream open
+// yet: no watch); silenceMember0 gives the client all its
 // endpoints back and makes member 0 silent for it (healed at the end of
 // the test).
 func (p *probe) pinToMember0() (all []string) {
@@ -414,7 +415,7 @@ func (p *probe) silenceMember0(all []string) {
 	p.t.Cleanup(p.heal)
 }
 
-// Finding F7 for observers: Observe, on the waiters' stream, reports a
+// Finding F7 for observers: Observe, on the adapter's stream, reports a
 // new leader within a few seconds while the member its stream was on is
 // silent.
 func TestObserverOnSilentStreamSeesNewLeader(t *testing.T) {
