@@ -39,8 +39,8 @@
 // every second while it is open (a watch that sees nothing is created
 // and cancelled): if the member it is on goes silent, every watch moves
 // to a new stream within about two seconds instead of waiting for gRPC's
-// keepalive; the stream stays open a second after its last watch ends,
-// so that a process's next wait does not open a new one.
+// keepalive; the stream stays open a second or two after its last watch
+// ends, so that a process's next wait does not open a new one.
 // A late or retried release never frees a newer holder: a key's name
 // (lease and slot) is given to a new acquisition only once a delete of it
 // was answered with nothing else outstanding, and once a delete's outcome

@@ -49,6 +49,7 @@ type ownKeys struct {
 	wake      chan struct{}      // signalled when pending grows
 	probe     int64              // ID of the unanswered probe; 0 if none
 	probeSent time.Time          // when it was sent; zero while queued
+	lastProbe time.Time          // when the last probe was queued
 	// creating: the IDs of the creates queued or sent on the open stream
 	// and not yet confirmed, in order (etcd confirms them in order).
 	creating []int64
@@ -83,10 +84,13 @@ type ownWatch struct {
 // plus one read attempt (requestTimeout). (Progress requests would need
 // no watch, but etcd answers them only when every watcher on the stream
 // is synced and none starts ahead of the current revision, as WatchHead's
-// may.)
+// may.) The probe is checked every probeCheck, so a silent stream is left
+// at most probeCheck after probeTimeout (checked once a probeInterval, a
+// probe sent just after a check would be found late by almost a second).
 const (
 	probeInterval = time.Second
 	probeTimeout  = time.Second
+	probeCheck    = probeInterval / 4
 )
 
 var (
@@ -217,18 +221,31 @@ func (m *ownKeys) run() {
 	for {
 		var heard atomic.Bool
 		err := m.serve(&heard)
-		if errors.Is(err, errIdle) || m.a.ctx.Err() != nil {
+		if errors.Is(err, errIdle) || m.closed() {
 			return
 		}
-		m.a.log.Debug("etcdadapter: own keys' watch stream ended; opening another", "cause", err.Error())
+		m.a.log.Debug("etcdadapter: the adapter's watch stream ended; opening another", "cause", err.Error())
 		if heard.Load() {
 			backoff = retryInterval
 		}
 		if pause(m.a.ctx, backoff) != nil {
+			m.closed()
 			return
 		}
 		backoff = min(2*backoff, 2*time.Second)
 	}
+}
+
+// closed reports whether the adapter is closed, and then ends the relayed
+// watches that are waiting for a stream (their readers hear of it).
+func (m *ownKeys) closed() bool {
+	if m.a.ctx.Err() == nil {
+		return false
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.endRelayedLocked()
+	return true
 }
 
 // serve opens a stream, creates every watch on it, then sends what is
@@ -250,7 +267,7 @@ func (m *ownKeys) serve(heard *atomic.Bool) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { received <- m.receive(stream, heard, seq) })
 	defer func() { cancel(); wg.Wait(); m.closeStream(seq) }()
-	tick := time.NewTicker(probeInterval)
+	tick := time.NewTicker(probeCheck)
 	defer tick.Stop()
 	for {
 		if err := m.sendPending(stream, cancel); err != nil {
@@ -338,16 +355,17 @@ func (m *ownKeys) takePending() []*pb.WatchRequest {
 	return reqs
 }
 
-// checkProbe runs every probeInterval: a probe unanswered for
-// probeTimeout means the stream is silent; with no watch open the stream
-// ends (errIdle, and run with it); otherwise a new probe is queued.
+// checkProbe runs every probeCheck: a probe unanswered for probeTimeout
+// means the stream is silent. A probeInterval after the last probe, with
+// no watch open the stream ends (errIdle, and run with it); otherwise a
+// new probe is queued.
 func (m *ownKeys) checkProbe() error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	switch {
 	case m.probe != 0 && !m.probeSent.IsZero() && time.Since(m.probeSent) >= probeTimeout:
 		return errSilent
-	case m.probe != 0:
+	case m.probe != 0, time.Since(m.lastProbe) < probeInterval:
 		return nil
 	case len(m.watched) == 0 && len(m.relayed) == 0:
 		m.running, m.stream, m.pending, m.creating, m.serverID, m.ourID = false, 0, nil, nil, nil, nil
@@ -361,7 +379,7 @@ func (m *ownKeys) checkProbe() error {
 // the prefix key itself that lets nothing through.
 func (m *ownKeys) queueProbeLocked() {
 	m.lastID++
-	m.probe, m.probeSent = m.lastID, time.Time{}
+	m.probe, m.probeSent, m.lastProbe = m.lastID, time.Time{}, time.Now()
 	m.queueCreateLocked(&pb.WatchCreateRequest{Key: []byte(m.a.prefix), WatchId: m.probe,
 		Filters: []pb.WatchCreateRequest_FilterType{pb.WatchCreateRequest_NOPUT, pb.WatchCreateRequest_NODELETE}})
 }

@@ -17,8 +17,9 @@ import (
 // goroutine hands the watch's responses, one goroutine handoff per event
 // (clientv3's Watch takes three, and a goroutine per watch). Unlike an own
 // key's watch, a relayed one is not resumed when the stream breaks: its
-// channel is closed, and its owner reads again and watches anew (a
-// waiter's read says what to watch, WatchHead's what the head is).
+// channel is closed, and its owner watches anew and reads again (a
+// waiter's read says whether its watch still fits, WatchHead's what the
+// head is).
 
 // How many responses a relayed watch keeps for its reader: the watch of a
 // reader that falls further behind ends (its channel is closed, as if the

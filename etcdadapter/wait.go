@@ -50,7 +50,10 @@ func (q *acquisition) waitTurn(ctx context.Context, try bool, first *watchTarget
 		case try:
 			return fmt.Errorf("%w (blocked by %s)", brokerlock.ErrLocked, target.blockedBy())
 		case !w.target.covers(target):
-			if err := w.start(ctx, q, target); err != nil {
+			w.begin(q, target)
+		}
+		if !w.created {
+			if err := w.confirm(ctx, q); err != nil {
 				return err
 			}
 			if !w.seesAllAfter(target.at) {
@@ -244,9 +247,9 @@ func (q *acquisition) readerBlocker(ctx context.Context) (watchTarget, error) {
 // awaitTarget waits on the watch: for an event, after which the caller
 // reads again to see what it meant, or with a range target for q's turn
 // (held: turnCame). A watch that ended (its stream broke or was found
-// silent, etcd cancelled it) is started again on the next stream before
-// the caller reads: when the read finds the same target, the watch that
-// was created before it serves, and one read is enough.
+// silent, etcd cancelled it) is begun again, and the caller reads at
+// once, without waiting for the next stream: if the read finds the same
+// target, that watch serves it once etcd has created it.
 func (q *acquisition) awaitTarget(ctx context.Context, w *keyWatch, target watchTarget) (held bool, err error) {
 	var left map[string]int64 // a range target's keys ahead: their create revisions
 	if target.ahead != nil {
@@ -260,7 +263,8 @@ func (q *acquisition) awaitTarget(ctx context.Context, w *keyWatch, target watch
 		case resp, ok := <-w.ch:
 			switch {
 			case !ok || resp.Canceled:
-				return false, w.start(ctx, q, w.target)
+				w.begin(q, w.target)
+				return false, nil
 			case target.ahead == nil:
 				return false, nil
 			case q.turnCame(resp.Events, left):
@@ -316,10 +320,11 @@ func (q *acquisition) turnCame(events []*mvccpb.Event, left map[string]int64) bo
 // keyWatch is the one watch a waiter keeps, relayed from the adapter's
 // stream (relay.go).
 type keyWatch struct {
-	target watchTarget
-	ch     <-chan *pb.WatchResponse
-	cancel func()
-	since  int64 // the watch sees every change after this revision; 0 if unknown
+	target  watchTarget
+	ch      <-chan *pb.WatchResponse
+	cancel  func()
+	created bool  // etcd confirmed its creation
+	since   int64 // the watch sees every change after this revision; 0 if unknown
 }
 
 // seesAllAfter reports whether the watch sees every change after revision
@@ -328,20 +333,26 @@ type keyWatch struct {
 // its creation's header.
 func (w *keyWatch) seesAllAfter(rev int64) bool { return w.since > 0 && w.since <= rev }
 
-// start watches target from the current revision and returns once etcd
-// has created the watch, or once the watch ended before that (the stream
-// broke or was found silent: the caller reads and watches again).
-func (w *keyWatch) start(ctx context.Context, q *acquisition, target watchTarget) error {
+// begin watches target from the current revision: the create is queued
+// on the adapter's stream, and confirm waits for etcd to create it.
+func (w *keyWatch) begin(q *acquisition, target watchTarget) {
 	w.stop()
 	key, end := target.span()
 	ch, cancel := q.a.own.relay(key, end, 0, target.puts, waitBuffer)
 	*w = keyWatch{target: target, ch: ch, cancel: cancel}
+}
+
+// confirm returns once etcd has created the watch, or once the watch
+// ended before that (the stream broke or was found silent: the watch is
+// stopped, and the caller reads and watches again).
+func (w *keyWatch) confirm(ctx context.Context, q *acquisition) error {
 	select {
-	case resp, ok := <-ch:
+	case resp, ok := <-w.ch:
 		if ok && resp.Created && !resp.Canceled {
-			w.since = resp.GetHeader().GetRevision()
+			w.created, w.since = true, resp.GetHeader().GetRevision()
 			return nil
 		}
+		key := w.target.key
 		w.stop()
 		return q.watchEnded(key, resp, ok)
 	case <-q.state.Done():
