@@ -168,16 +168,32 @@ func (m *ownKeys) runLocked() bool {
 
 // ownKeyCreate is the create of watch id: key's deletes from revision from.
 func ownKeyCreate(id int64, key string, from int64) *pb.WatchCreateRequest {
-	return &pb.WatchCreateRequest{Key: []byte(key), StartRevision: from, WatchId: id,
-		Filters: []pb.WatchCreateRequest_FilterType{pb.WatchCreateRequest_NOPUT}}
+	return watchCreate(id, key, "", from, pb.WatchCreateRequest_NOPUT)
+}
+
+// watchCreate is the create of watch id: key (up to end, unless end is
+// ""), from revision from (0: the current one), without what filters
+// filter out.
+func watchCreate(id int64, key, end string, from int64, filters ...pb.WatchCreateRequest_FilterType) *pb.WatchCreateRequest {
+	req := &pb.WatchCreateRequest{Key: []byte(key), StartRevision: from, WatchId: id, Filters: filters}
+	if end != "" {
+		req.RangeEnd = []byte(end)
+	}
+	return req
 }
 
 // unwatch stops watch id; nothing if it was stopped already.
 func (m *ownKeys) unwatch(id int64) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if _, ok := m.watched[id]; ok {
-		delete(m.watched, id)
+	forgetLocked(m, m.watched, id)
+}
+
+// forgetLocked (m.mu held) takes watch id out of watches, if it is there,
+// and queues its cancel.
+func forgetLocked[W any](m *ownKeys, watches map[int64]W, id int64) {
+	if _, ok := watches[id]; ok {
+		delete(watches, id)
 		m.queueCancelLocked(id)
 	}
 }
@@ -221,7 +237,7 @@ func (m *ownKeys) run() {
 	for {
 		var heard atomic.Bool
 		err := m.serve(&heard)
-		if errors.Is(err, errIdle) || m.closed() {
+		if errors.Is(err, errIdle) || m.endIfClosed() {
 			return
 		}
 		m.a.log.Debug("etcdadapter: the adapter's watch stream ended; opening another", "cause", err.Error())
@@ -229,16 +245,17 @@ func (m *ownKeys) run() {
 			backoff = retryInterval
 		}
 		if pause(m.a.ctx, backoff) != nil {
-			m.closed()
+			m.endIfClosed()
 			return
 		}
 		backoff = min(2*backoff, 2*time.Second)
 	}
 }
 
-// closed reports whether the adapter is closed, and then ends the relayed
-// watches that are waiting for a stream (their readers hear of it).
-func (m *ownKeys) closed() bool {
+// endIfClosed reports whether the adapter is closed, and then ends the
+// relayed watches that are waiting for a stream (their readers hear of
+// it).
+func (m *ownKeys) endIfClosed() bool {
 	if m.a.ctx.Err() == nil {
 		return false
 	}
@@ -380,8 +397,7 @@ func (m *ownKeys) checkProbe() error {
 func (m *ownKeys) queueProbeLocked() {
 	m.lastID++
 	m.probe, m.probeSent, m.lastProbe = m.lastID, time.Time{}, time.Now()
-	m.queueCreateLocked(&pb.WatchCreateRequest{Key: []byte(m.a.prefix), WatchId: m.probe,
-		Filters: []pb.WatchCreateRequest_FilterType{pb.WatchCreateRequest_NOPUT, pb.WatchCreateRequest_NODELETE}})
+	m.queueCreateLocked(watchCreate(m.probe, m.a.prefix, "", 0, pb.WatchCreateRequest_NOPUT, pb.WatchCreateRequest_NODELETE))
 }
 
 // receive reads the stream until it breaks, or until etcd refuses a

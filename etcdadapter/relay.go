@@ -53,14 +53,11 @@ func (m *ownKeys) relay(key, end string, from int64, puts bool, buffer int) (<-c
 	defer m.mu.Unlock()
 	m.lastID++
 	id := m.lastID
-	w := &relayedWatch{ch: make(chan *pb.WatchResponse, buffer), req: &pb.WatchCreateRequest{
-		Key: []byte(key), StartRevision: from, WatchId: id}}
+	var filters []pb.WatchCreateRequest_FilterType
 	if !puts {
-		w.req.Filters = []pb.WatchCreateRequest_FilterType{pb.WatchCreateRequest_NOPUT}
+		filters = append(filters, pb.WatchCreateRequest_NOPUT)
 	}
-	if end != "" {
-		w.req.RangeEnd = []byte(end)
-	}
+	w := &relayedWatch{ch: make(chan *pb.WatchResponse, buffer), req: watchCreate(id, key, end, from, filters...)}
 	if !m.runLocked() { // closed
 		close(w.ch)
 		return w.ch, func() {}
@@ -75,10 +72,7 @@ func (m *ownKeys) relay(key, end string, from int64, puts bool, buffer int) (<-c
 func (m *ownKeys) unrelay(id int64) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if _, ok := m.relayed[id]; ok {
-		delete(m.relayed, id)
-		m.queueCancelLocked(id)
-	}
+	forgetLocked(m, m.relayed, id)
 }
 
 // relayLocked (m.mu held) hands resp to relayed watch id's reader,
