@@ -16,6 +16,11 @@ import (
 // etcd's concurrency.Mutex and `etcdctl lock` are writers, and a reader
 // treats any key that is not a reader's as a writer's. A reader waits on
 // the nearest writer ahead of it, a writer on the key just ahead of it.
+//
+// A reader's reads need a fence as much as a writer's writes: a read still
+// in flight when the hold is lost can be served after a writer got in. Put
+// the read in a txn guarded by the hold's token (for etcd:
+// etcdadapter.IsOwner), or check Done after the read returns.
 type RWLock struct {
 	adapter Adapter
 	id      string

@@ -24,9 +24,9 @@ type Result struct {
 	Handoffs      int // consecutive holds by different workers
 	Losses        int // holds that ended with Done and an error
 	HoldFails     int
-	Writes        map[string]int // by outcome
+	Writes        map[string]int // fenced writes and reads, by outcome
 	UnknownLanded int            // writes whose answer was lost but that the server applied
-	Late          map[string]int // writes made after Done closed, by outcome
+	Late          map[string]int // fenced writes and reads made after Done closed, by outcome
 	TornExcused   int            // RW reads of a pair left torn by a writer that lost its lock
 	Linearizable  string
 	Faults        []Fault
@@ -165,14 +165,14 @@ func checkAdmitted(res *Result, load Workload, queue map[string]int64, ev Server
 	}
 }
 
-// countWrites sums the writes by outcome, resolving lost answers from the
-// server's history, and the failed Holds.
+// countWrites sums the fenced writes and reads by outcome, resolving lost
+// answers from the server's history, and the failed Holds.
 func countWrites(res *Result, events []Event, applied map[string]int64) {
 	for _, ev := range events {
-		switch ev.Op {
-		case OpHoldFail:
+		switch {
+		case ev.Op == OpHoldFail:
 			res.HoldFails++
-		case OpWrite:
+		case ev.Op == OpWrite || ev.Op == OpRead && ev.Outcome != "":
 			if _, ok := applied[ev.Mark]; ok && ev.Outcome == Unknown {
 				res.UnknownLanded++
 			}
@@ -184,9 +184,10 @@ func countWrites(res *Result, events []Event, applied map[string]int64) {
 	}
 }
 
-// checkTornReads: a reader saw the pair differ. That is a violation unless
-// the writer of a never got to write b (it lost its lock in between): if
-// b = a was applied after the read, a writer wrote while a reader held.
+// checkTornReads: a reader's fenced read (applied: its key still held at
+// that revision) saw the pair differ. That is a violation unless the
+// writer of a never got to write b (it lost its lock in between): if b = a
+// was applied after the read, a writer wrote while a reader held.
 func checkTornReads(res *Result, prefix string, events []Event, server []ServerEvent) {
 	bAt := map[string]int64{}
 	for _, ev := range server {
@@ -195,12 +196,12 @@ func checkTornReads(res *Result, prefix string, events []Event, server []ServerE
 		}
 	}
 	for _, ev := range events {
-		if ev.Op != OpRead || ev.Err != "" || ev.A == ev.B {
+		if ev.Op != OpRead || ev.Outcome != Applied || ev.A == ev.B {
 			continue
 		}
 		if rev, ok := bAt[ev.A]; ok && rev > ev.Rev {
 			res.Violations = append(res.Violations, Violation{Check: "torn-read", T: ev.T, W: ev.W,
-				Text: fmt.Sprintf("w%d read a=%q b=%q at revision %d; b=a was applied at %d", ev.W, ev.A, ev.B, ev.Rev, rev)})
+				Text: fmt.Sprintf("w%d read a=%q b=%q at revision %d (late %v); b=a was applied at %d", ev.W, ev.A, ev.B, ev.Rev, ev.Late, rev)})
 		} else {
 			res.TornExcused++
 		}

@@ -146,19 +146,24 @@ func TestCheckLinearizable(t *testing.T) {
 
 func TestCheckTornReads(t *testing.T) {
 	v1, v2 := "w0 1 2 "+key(2), "w0 2 3 "+key(3)
-	read := Event{T: 10, Call: 9, W: 1, P: 1, Op: OpRead, A: v2, B: v1, Rev: 20}
+	read := func(outcome string) Event {
+		return Event{T: 10, Call: 9, W: 1, P: 1, Op: OpRead, Outcome: outcome, A: v2, B: v1, Rev: 20}
+	}
 	server := []ServerEvent{put(17, key(3), "{}", 17)}
+	finished := append(server, put(19, pre+"d/a", v2, 5), put(21, pre+"d/b", v2, 6))
 	tests := []struct {
 		name        string
+		read        Event
 		server      []ServerEvent
 		want, excus int
 	}{
-		{"writer finished after the read", append(server, put(19, pre+"d/a", v2, 5), put(21, pre+"d/b", v2, 6)), 1, 0},
-		{"writer lost its lock between a and b", append(server, put(19, pre+"d/a", v2, 5)), 0, 1},
+		{"writer finished after the read", read(Applied), finished, 1, 0},
+		{"writer lost its lock between a and b", read(Applied), append(server, put(19, pre+"d/a", v2, 5)), 0, 1},
+		{"the read's fence refused it (the reader's key had gone)", read(Refused), finished, 0, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := Check(rwlock, pre, []Event{read}, tt.server, nil)
+			res := Check(rwlock, pre, []Event{tt.read}, tt.server, nil)
 			if got := len(violations(res, "torn-read")); got != tt.want || res.TornExcused != tt.excus {
 				t.Errorf("torn reads: got %d (excused %d), want %d (excused %d)", got, res.TornExcused, tt.want, tt.excus)
 			}

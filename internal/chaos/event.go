@@ -19,7 +19,7 @@ const (
 	OpRelease  Op = "release"  // Release/Resign called (its Done closes inside the call)
 	OpReleased Op = "released" // Release/Resign returned: Err
 	OpWrite    Op = "write"    // a fenced write: Call..T, Outcome, Rev, Late
-	OpRead     Op = "read"     // a read: Call..T, Val (counter) or A, B (RW pair), Rev
+	OpRead     Op = "read"     // a read: Call..T, Val (counter, unfenced) or A, B (RW pair, fenced: Outcome), Rev
 	OpExit     Op = "exit"     // the worker stopped by itself (SIGTERM), everything released
 
 	OpFault Op = "fault" // the harness started a scenario's fault: What, Target
@@ -55,7 +55,7 @@ type Event struct {
 	Val     int64  `json:"val,omitempty"`
 	A       string `json:"a,omitempty"`
 	B       string `json:"b,omitempty"`
-	Late    bool   `json:"late,omitempty"` // written after the hold's Done closed
+	Late    bool   `json:"late,omitempty"` // written (or read) after the hold's Done closed
 	Mark    string `json:"mark,omitempty"` // a write's unique value (its key in the server's history)
 	Err     string `json:"err,omitempty"`
 	What    string `json:"what,omitempty"`

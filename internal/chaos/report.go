@@ -34,7 +34,7 @@ func writeRunFiles(dir string, events []Event, res *Result) error {
 // fault.
 func Markdown(results []*Result, links map[*Result]string) string {
 	var b strings.Builder
-	b.WriteString("| etcd | workload | time | holds | handoffs | losses told | writes applied / refused / answer lost (landed) | late writes applied / refused | linearizable | leaked keys | violations | timeline |\n")
+	b.WriteString("| etcd | workload | time | holds | handoffs | losses told | fenced writes and reads applied / refused / answer lost (landed) | late ones applied / refused | linearizable | leaked keys | violations | timeline |\n")
 	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range results {
 		fmt.Fprintf(&b, "| %s | %s | %s | %d | %d | %d | %d / %d / %d (%d) | %d / %d | %s | %d | %d | %s |\n",

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -19,8 +20,9 @@ type Config struct {
 	Dir                string // where the run's logs, history and report go
 	Load               Workload
 	Budget             time.Duration
-	Netns              bool // else partitions are skipped (and said so)
-	FirstScenario      int  // where in Scenarios this run starts
+	Netns              bool     // else partitions are skipped (and said so)
+	FirstScenario      int      // where in Scenarios this run starts
+	Only               []string // if set, only the scenarios of these names
 	Logf               func(format string, args ...any)
 }
 
@@ -119,11 +121,12 @@ func (r *Run) setUp(ctx context.Context) error {
 // until the budget is spent (at least one).
 func (r *Run) injectAll(ctx context.Context) {
 	end := time.Now().Add(r.cfg.Budget)
+	scenarios := r.cfg.scenarios()
 	for i := 0; i == 0 || time.Now().Before(end); i++ {
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || len(scenarios) == 0 {
 			return
 		}
-		sc := Scenarios[(r.cfg.FirstScenario+i)%len(Scenarios)]
+		sc := scenarios[(r.cfg.FirstScenario+i)%len(scenarios)]
 		if sc.Netns && !r.cfg.Netns {
 			r.cfg.Logf("skip %s: no network namespaces here (needs root and ip netns)", sc.Name)
 			continue
@@ -134,6 +137,20 @@ func (r *Run) injectAll(ctx context.Context) {
 		}
 		r.inject(ctx, sc)
 	}
+}
+
+// scenarios are Scenarios, or those named in Only.
+func (c Config) scenarios() []Scenario {
+	if len(c.Only) == 0 {
+		return Scenarios
+	}
+	var only []Scenario
+	for _, sc := range Scenarios {
+		if slices.Contains(c.Only, sc.Name) {
+			only = append(only, sc)
+		}
+	}
+	return only
 }
 
 // unsound is why etcd of version etcdVersion cannot pass sc by itself, or

@@ -37,6 +37,7 @@ func main() {
 		total     = flag.Duration("time", 5*time.Minute, "fault time of the whole run, shared by every etcd and workload")
 		out       = flag.String("out", "chaos-results", "directory of the results")
 		modes     = flag.String("modes", "", "only these workloads (comma-separated)")
+		only      = flag.String("scenarios", "", "only these scenarios (comma-separated names; default all)")
 		noNetns   = flag.Bool("no-netns", false, "run every process on 127.0.0.1, without partitions (as where namespaces are unavailable)")
 	)
 	flag.Parse()
@@ -47,13 +48,13 @@ func main() {
 	if *noNetns {
 		netns = errors.New("-no-netns")
 	}
-	if err := run(ctx, strings.Split(*etcds, ","), *workerBin, *total, *out, *modes, netns); err != nil {
+	if err := run(ctx, strings.Split(*etcds, ","), *workerBin, *total, *out, *modes, *only, netns); err != nil {
 		log.Print(err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, etcds []string, workerBin string, total time.Duration, out, modes string, netns error) error {
+func run(ctx context.Context, etcds []string, workerBin string, total time.Duration, out, modes, only string, netns error) error {
 	if netns != nil {
 		log.Printf("partitions skipped: network namespaces are not available here (%v); the process faults still run", netns)
 	}
@@ -71,7 +72,7 @@ func run(ctx context.Context, etcds []string, workerBin string, total time.Durat
 			log.Printf("run %s: %v of faults", name, budget.Round(time.Second))
 			res, err := chaos.Execute(ctx, chaos.Config{EtcdBin: bin, Etcd: version, WorkerBin: workerBin, Dir: filepath.Join(out, name),
 				Load: load, Budget: budget, Netns: netns == nil, FirstScenario: (i + j*len(chaos.Scenarios)/len(loads)) % len(chaos.Scenarios),
-				Logf: log.Printf})
+				Only: names(only), Logf: log.Printf})
 			if err != nil {
 				return fmt.Errorf("run %s: %w", name, err)
 			}
@@ -83,6 +84,14 @@ func run(ctx context.Context, etcds []string, workerBin string, total time.Durat
 		}
 	}
 	return report(out, results, links)
+}
+
+// names splits a comma-separated list; "" is none.
+func names(list string) []string {
+	if list == "" {
+		return nil
+	}
+	return strings.Split(list, ",")
 }
 
 func selected(modes string) []chaos.Workload {

@@ -121,7 +121,7 @@ func (w *worker) step(h tenure, late bool) {
 	case w.cfg.mode == "semaphore":
 		w.fenced(h, late, w.data+fmt.Sprintf("w%d", w.cfg.id), w.mark(h))
 	case w.cfg.mode == "rwlock" && w.cfg.reader:
-		w.readPair()
+		w.readPair(h, late)
 	case w.cfg.mode == "rwlock":
 		v := w.mark(h)
 		if w.fenced(h, late, w.data+"a", v) == chaos.Applied {

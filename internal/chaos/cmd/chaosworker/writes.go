@@ -52,24 +52,26 @@ func (w *worker) increment(h tenure, late bool) {
 	w.add(ev)
 }
 
-// readPair reads the RW pair in one Get (one revision).
-func (w *worker) readPair() {
+// readPair reads the RW pair in one Get (one revision), fenced as the
+// writes are: in a txn that reads only while h's key still holds. An
+// unfenced read that was in flight when the hold was lost can be served
+// after a writer got in and see the pair torn; Done, checked after it
+// returns, would say so, but the fence makes the read itself safe. late
+// is set if the hold's Done had closed before the read began.
+func (w *worker) readPair(h tenure, late bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
-	ev := chaos.Event{Call: time.Now().UnixNano(), Op: chaos.OpRead}
-	resp, err := w.client.Get(ctx, w.data, clientv3.WithPrefix())
-	if err != nil {
-		ev.Err = err.Error()
-		w.add(ev)
-		return
-	}
-	ev.Rev = resp.Header.Revision
-	for _, kv := range resp.Kvs {
-		switch string(kv.Key) {
-		case w.data + "a":
-			ev.A = string(kv.Value)
-		case w.data + "b":
-			ev.B = string(kv.Value)
+	ev := chaos.Event{Call: time.Now().UnixNano(), Op: chaos.OpRead, Key: h.Key(), Token: h.Token(), Late: late}
+	resp, err := w.client.Txn(ctx).If(etcdadapter.IsOwner(h)).Then(clientv3.OpGet(w.data, clientv3.WithPrefix())).Commit()
+	ev.Outcome, ev.Rev, ev.Err = outcome(resp, err)
+	if ev.Outcome == chaos.Applied {
+		for _, kv := range resp.Responses[0].GetResponseRange().Kvs {
+			switch string(kv.Key) {
+			case w.data + "a":
+				ev.A = string(kv.Value)
+			case w.data + "b":
+				ev.B = string(kv.Value)
+			}
 		}
 	}
 	w.add(ev)
