@@ -39,3 +39,11 @@ func Relayed(a *Adapter) int {
 	defer a.own.mu.Unlock()
 	return len(a.own.relayed)
 }
+
+// WatchIDsKept reports whether a's open watch stream found that its
+// server keeps the watch IDs it is given (creates then go back to back).
+func WatchIDsKept(a *Adapter) bool {
+	a.own.mu.Lock()
+	defer a.own.mu.Unlock()
+	return a.own.ids == idsKept
+}

@@ -26,8 +26,8 @@ import (
 // watch is open; it closes about probeInterval after the last one ends.
 //
 // Watch IDs are the adapter's own (etcd keeps a client's since 3.4; where
-// a proxy does not, confirmations, which come in order, map its IDs to
-// ours), so a stream that breaks (its member lost the leader, went away,
+// a proxy does not, creates go one at a time and each confirmation maps
+// its ID to ours: watchids.go), so a stream that breaks (its member lost the leader, went away,
 // or went silent) is replaced by one where every own key's watch is
 // created again, with the same ID, from the revision it started at: no
 // delete goes unseen, only seen late. (A relayed watch ends instead, and
@@ -53,6 +53,11 @@ type ownKeys struct {
 	// creating: the IDs of the creates queued or sent on the open stream
 	// and not yet confirmed, in order (etcd confirms them in order).
 	creating []int64
+	// ids is whether the open stream's server keeps our watch IDs, and
+	// inFlight when the create it has not confirmed yet was sent, while
+	// creates go one at a time (watchids.go).
+	ids      idMode
+	inFlight time.Time
 	// serverID and ourID map the IDs that the server gave watches of ours
 	// where it did not keep ours (an etcd grpc-proxy numbers them itself).
 	serverID, ourID map[int64]int64
@@ -99,7 +104,7 @@ var (
 )
 
 func newOwnKeys(a *Adapter) ownKeys {
-	return ownKeys{a: a, watched: map[int64]ownWatch{}, relayed: map[int64]*relayedWatch{}, wake: make(chan struct{}, 1)}
+	return ownKeys{a: a, watched: map[int64]ownWatch{}, relayed: map[int64]*relayedWatch{}, wake: make(chan struct{}, 1), lastID: firstID - 1}
 }
 
 // watchSoon starts q's watch (startWatch) ownWatchDelay from now: one timer
@@ -206,13 +211,9 @@ func (m *ownKeys) queueCreateLocked(req *pb.WatchCreateRequest) {
 	m.queueLocked(&pb.WatchRequest{RequestUnion: &pb.WatchRequest_CreateRequest{CreateRequest: req}})
 }
 
-// queueCancelLocked (m.mu held) queues the cancel of watch id, under the
-// ID the server knows it by (the mapping stays until the server confirms
-// the cancel: ourIDLocked).
+// queueCancelLocked (m.mu held) queues the cancel of watch id (sent under
+// the ID the server knows it by: takePending).
 func (m *ownKeys) queueCancelLocked(id int64) {
-	if sid, ok := m.serverID[id]; ok {
-		id = sid
-	}
 	m.queueLocked(&pb.WatchRequest{RequestUnion: &pb.WatchRequest_CancelRequest{CancelRequest: &pb.WatchCancelRequest{WatchId: id}}})
 }
 
@@ -223,6 +224,11 @@ func (m *ownKeys) queueLocked(req *pb.WatchRequest) {
 		return
 	}
 	m.pending = append(m.pending, req)
+	m.wakeLocked()
+}
+
+// wakeLocked (m.mu held) wakes the sender.
+func (m *ownKeys) wakeLocked() {
 	select {
 	case m.wake <- struct{}{}:
 	default:
@@ -309,7 +315,7 @@ func (m *ownKeys) open() int {
 	defer m.mu.Unlock()
 	m.opened++
 	m.stream = m.opened
-	m.pending, m.creating, m.serverID, m.ourID = nil, nil, nil, nil
+	m.resetStreamLocked()
 	for id, w := range m.watched {
 		m.queueCreateLocked(ownKeyCreate(id, w.q.key, w.from))
 	}
@@ -326,7 +332,8 @@ func (m *ownKeys) closeStream(seq int) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.stream == seq {
-		m.stream, m.pending, m.creating, m.serverID, m.ourID = 0, nil, nil, nil, nil
+		m.stream = 0
+		m.resetStreamLocked()
 		m.endRelayedLocked()
 	}
 }
@@ -334,13 +341,13 @@ func (m *ownKeys) closeStream(seq int) {
 // sendPending sends what is queued. A send that blocks for probeTimeout
 // (the member reads nothing) cancels the stream.
 func (m *ownKeys) sendPending(stream pb.Watch_WatchClient, cancel context.CancelFunc) error {
-	reqs := m.takePending()
+	reqs, probe := m.takePending()
 	if len(reqs) == 0 {
 		return nil
 	}
 	stuck := time.AfterFunc(probeTimeout, cancel)
 	defer stuck.Stop()
-	for ; len(reqs) > 0; reqs = m.takePending() {
+	for ; len(reqs) > 0; reqs, probe = m.takePending() {
 		for _, req := range reqs {
 			if err := stream.Send(req); err != nil {
 				return err
@@ -349,7 +356,9 @@ func (m *ownKeys) sendPending(stream pb.Watch_WatchClient, cancel context.Cancel
 				return errSilent
 			}
 		}
-		m.sent()
+		if probe {
+			m.sent()
+		}
 	}
 	return nil
 }
@@ -364,14 +373,6 @@ func (m *ownKeys) sent() {
 	}
 }
 
-func (m *ownKeys) takePending() []*pb.WatchRequest {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	reqs := m.pending
-	m.pending = nil
-	return reqs
-}
-
 // checkProbe runs every probeCheck: a probe unanswered for probeTimeout
 // means the stream is silent. A probeInterval after the last probe, with
 // no watch open the stream ends (errIdle, and run with it); otherwise a
@@ -382,10 +383,13 @@ func (m *ownKeys) checkProbe() error {
 	switch {
 	case m.probe != 0 && !m.probeSent.IsZero() && time.Since(m.probeSent) >= probeTimeout:
 		return errSilent
+	case !m.inFlight.IsZero() && time.Since(m.inFlight) >= probeTimeout: // the probe waits behind it
+		return errSilent
 	case m.probe != 0, time.Since(m.lastProbe) < probeInterval:
 		return nil
 	case len(m.watched) == 0 && len(m.relayed) == 0:
-		m.running, m.stream, m.pending, m.creating, m.serverID, m.ourID = false, 0, nil, nil, nil, nil
+		m.running, m.stream = false, 0
+		m.resetStreamLocked()
 		return errIdle
 	}
 	m.queueProbeLocked()
@@ -481,42 +485,6 @@ func (m *ownKeys) answered(resp *pb.WatchResponse, seq int) (*acquisition, bool)
 		}
 	}
 	return w.q, ok
-}
-
-// ourIDLocked (m.mu held) is our ID of the watch resp is about; a
-// confirmation is of the oldest create unconfirmed, and maps the server's
-// ID to ours where they differ (-1: refused). A mapping ends when the
-// server confirms the cancel of a watch no longer in use: until then its
-// events in flight must not be taken for those of our watch of the
-// server's number.
-func (m *ownKeys) ourIDLocked(resp *pb.WatchResponse) int64 {
-	if !resp.Created || len(m.creating) == 0 {
-		id, ok := m.ourID[resp.WatchId]
-		if !ok {
-			return resp.WatchId
-		}
-		if resp.Canceled && !m.inUseLocked(id) {
-			delete(m.ourID, resp.WatchId)
-			delete(m.serverID, id)
-		}
-		return id
-	}
-	id := m.creating[0]
-	m.creating = m.creating[1:]
-	if resp.WatchId != id && !resp.Canceled {
-		if m.serverID == nil {
-			m.serverID, m.ourID = map[int64]int64{}, map[int64]int64{}
-		}
-		m.serverID[id], m.ourID[resp.WatchId] = resp.WatchId, id
-	}
-	return id
-}
-
-// inUseLocked (m.mu held): watch id is open, or the unanswered probe.
-func (m *ownKeys) inUseLocked(id int64) bool {
-	_, own := m.watched[id]
-	_, relayed := m.relayed[id]
-	return own || relayed || id == m.probe
 }
 
 func hasDelete(events []*mvccpb.Event) bool {

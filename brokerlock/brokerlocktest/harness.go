@@ -31,7 +31,8 @@ var waitOpts = brokerlock.Options{Timeout: waitBound}
 
 // suite holds Run's factory; its methods are the subtests.
 type suite struct {
-	newAdapter func(t *testing.T) brokerlock.Adapter
+	newAdapter   func(t *testing.T) brokerlock.Adapter
+	keepAliveTTL time.Duration // Config.KeepAliveTTL
 }
 
 // locks returns n BrokerLocks, each on an adapter of its own: n clients.

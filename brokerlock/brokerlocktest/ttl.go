@@ -69,7 +69,7 @@ func checkSuccessor(t *testing.T, s successor, old *brokerlock.Hold, oldExpires 
 // keepAliveOutlivesTTL: with KeepAlive a hold lasts well past its TTL,
 // Expires moves forward, and Release returns nil.
 func (s suite) keepAliveOutlivesTTL(t *testing.T) {
-	const ttl = time.Second
+	ttl := s.keepAliveTTL
 	ctx := testContext(t)
 	id := uniqueID(t)
 	bls := s.locks(t, 2)
