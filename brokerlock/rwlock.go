@@ -20,7 +20,7 @@ import (
 // A reader's reads need a fence as much as a writer's writes: a read still
 // in flight when the hold is lost can be served after a writer got in. Put
 // the read in a txn guarded by the hold's token (for etcd:
-// etcdadapter.IsOwner), or check Done after the read returns.
+// etcdadapter.IsOwner), and use what it read only if the guard held.
 type RWLock struct {
 	adapter Adapter
 	id      string

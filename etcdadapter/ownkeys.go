@@ -27,14 +27,14 @@ import (
 //
 // Watch IDs are the adapter's own (etcd keeps a client's since 3.4; where
 // a proxy does not, creates go one at a time and each confirmation maps
-// its ID to ours: watchids.go), so a stream that breaks (its member lost the leader, went away,
-// or went silent) is replaced by one where every own key's watch is
-// created again, with the same ID, from the revision it started at: no
-// delete goes unseen, only seen late. (A relayed watch ends instead, and
-// its reader watches again.) The stream is probed (probeInterval): a
-// watch create whose confirmation takes longer than probeTimeout, or a
-// send that blocks that long, means the member is silent, and the stream
-// is left.
+// its ID to ours: watchids.go), so a stream that breaks (its member lost
+// the leader, went away, or went silent) is replaced by one where every
+// own key's watch is created again, with the same ID, from the revision
+// it started at: no delete goes unseen, only seen late. (A relayed watch
+// ends instead, and its reader watches again.) The stream is probed
+// (probeInterval): a watch create whose confirmation takes longer than
+// probeTimeout, or a send that blocks that long, means the member is
+// silent, and the stream is left.
 type ownKeys struct {
 	a *Adapter
 
@@ -59,8 +59,10 @@ type ownKeys struct {
 	ids      idMode
 	inFlight time.Time
 	// serverID and ourID map the IDs that the server gave watches of ours
-	// where it did not keep ours (an etcd grpc-proxy numbers them itself).
+	// where it did not keep ours (an etcd grpc-proxy numbers them itself);
+	// cancelSent are the server's IDs of those whose cancel went out.
 	serverID, ourID map[int64]int64
+	cancelSent      map[int64]bool
 	due             []dueWatch  // watches to start, oldest first
 	dueTimer        *time.Timer // fires when due[0] is
 }
@@ -212,8 +214,12 @@ func (m *ownKeys) queueCreateLocked(req *pb.WatchCreateRequest) {
 }
 
 // queueCancelLocked (m.mu held) queues the cancel of watch id (sent under
-// the ID the server knows it by: takePending).
+// the ID the server knows it by: takePending), unless its create had not
+// gone out yet.
 func (m *ownKeys) queueCancelLocked(id int64) {
+	if m.unqueueCreateLocked(id) {
+		return
+	}
 	m.queueLocked(&pb.WatchRequest{RequestUnion: &pb.WatchRequest_CancelRequest{CancelRequest: &pb.WatchCancelRequest{WatchId: id}}})
 }
 
@@ -374,7 +380,9 @@ func (m *ownKeys) sent() {
 }
 
 // checkProbe runs every probeCheck: a probe unanswered for probeTimeout
-// means the stream is silent. A probeInterval after the last probe, with
+// means the stream is silent, and so does a create in flight for that long
+// while creates go one at a time (the probe waits behind it). A
+// probeInterval after the last probe, with
 // no watch open the stream ends (errIdle, and run with it); otherwise a
 // new probe is queued.
 func (m *ownKeys) checkProbe() error {
@@ -383,7 +391,7 @@ func (m *ownKeys) checkProbe() error {
 	switch {
 	case m.probe != 0 && !m.probeSent.IsZero() && time.Since(m.probeSent) >= probeTimeout:
 		return errSilent
-	case !m.inFlight.IsZero() && time.Since(m.inFlight) >= probeTimeout: // the probe waits behind it
+	case !m.inFlight.IsZero() && time.Since(m.inFlight) >= probeTimeout:
 		return errSilent
 	case m.probe != 0, time.Since(m.lastProbe) < probeInterval:
 		return nil

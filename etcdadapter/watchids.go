@@ -48,6 +48,7 @@ func (m *ownKeys) takePending() (reqs []*pb.WatchRequest, probe bool) {
 	for _, req := range reqs {
 		if c := req.GetCancelRequest(); c != nil {
 			c.WatchId = m.serverIDLocked(c.WatchId)
+			m.cancelSentLocked(c.WatchId)
 		}
 		probe = probe || req.GetCreateRequest().GetWatchId() == m.probe && m.probe != 0
 	}
@@ -76,21 +77,34 @@ func (m *ownKeys) serverIDLocked(id int64) int64 {
 	return id
 }
 
+// cancelSentLocked (m.mu held) notes that the cancel of the watch the
+// server knows as sid is going out, where the server numbers watches.
+func (m *ownKeys) cancelSentLocked(sid int64) {
+	if _, mapped := m.ourID[sid]; mapped {
+		if m.cancelSent == nil {
+			m.cancelSent = map[int64]bool{}
+		}
+		m.cancelSent[sid] = true
+	}
+}
+
 // ourIDLocked (m.mu held) is our ID of the watch resp is about; a
 // confirmation is of the oldest create unconfirmed (confirmed ones: watch
 // ID -1 if refused), and maps the server's ID to ours where they differ.
-// A mapping ends when the server confirms the cancel of a watch no longer
-// in use: until then its events in flight must not be taken for those of
-// another watch.
+// A mapping ends when the server confirms a cancel we sent: until then
+// the watch's events in flight must not be taken for another watch's,
+// and a cancel of ours still queued (the server may cancel a watch by
+// itself, as for a compacted start) must go out under the server's ID.
 func (m *ownKeys) ourIDLocked(resp *pb.WatchResponse) int64 {
 	if !resp.Created || len(m.creating) == 0 {
 		id, ok := m.ourID[resp.WatchId]
 		if !ok {
 			return resp.WatchId
 		}
-		if resp.Canceled && !m.inUseLocked(id) {
+		if resp.Canceled && m.cancelSent[resp.WatchId] {
 			delete(m.ourID, resp.WatchId)
 			delete(m.serverID, id)
+			delete(m.cancelSent, resp.WatchId)
 		}
 		return id
 	}
@@ -122,16 +136,22 @@ func (m *ownKeys) confirmedLocked(resp *pb.WatchResponse, id int64) {
 	}
 }
 
-// inUseLocked (m.mu held): watch id is open, or the unanswered probe.
-func (m *ownKeys) inUseLocked(id int64) bool {
-	_, own := m.watched[id]
-	_, relayed := m.relayed[id]
-	return own || relayed || id == m.probe
+// unqueueCreateLocked (m.mu held) takes the create of watch id out of
+// the queue if it has not gone out yet, and reports whether it did: the
+// watch then needs no cancel.
+func (m *ownKeys) unqueueCreateLocked(id int64) bool {
+	i := slices.IndexFunc(m.pending, func(r *pb.WatchRequest) bool { return r.GetCreateRequest().GetWatchId() == id })
+	if i < 0 {
+		return false
+	}
+	m.pending = slices.Delete(m.pending, i, i+1)
+	m.creating = slices.DeleteFunc(m.creating, func(c int64) bool { return c == id })
+	return true
 }
 
 // resetStreamLocked (m.mu held) forgets what was queued for, sent on or
 // learnt from the stream that ended.
 func (m *ownKeys) resetStreamLocked() {
-	m.pending, m.creating, m.serverID, m.ourID = nil, nil, nil, nil
+	m.pending, m.creating, m.serverID, m.ourID, m.cancelSent = nil, nil, nil, nil, nil
 	m.ids, m.inFlight = idsUnknown, time.Time{}
 }

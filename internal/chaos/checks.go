@@ -24,9 +24,11 @@ type Result struct {
 	Handoffs      int // consecutive holds by different workers
 	Losses        int // holds that ended with Done and an error
 	HoldFails     int
-	Writes        map[string]int // fenced writes and reads, by outcome
+	Writes        map[string]int // fenced writes, by outcome
 	UnknownLanded int            // writes whose answer was lost but that the server applied
-	Late          map[string]int // fenced writes and reads made after Done closed, by outcome
+	Late          map[string]int // writes made after Done closed, by outcome
+	Reads         map[string]int // fenced reads (RW readers'), by outcome
+	LateReads     map[string]int // fenced reads made after Done closed, by outcome
 	TornExcused   int            // RW reads of a pair left torn by a writer that lost its lock
 	Linearizable  string
 	Faults        []Fault
@@ -37,7 +39,8 @@ type Result struct {
 
 // Check runs every check on a run's history and the server's.
 func Check(load Workload, prefix string, events []Event, server []ServerEvent, faults []Fault) *Result {
-	res := &Result{Mode: load.Mode, Writes: map[string]int{}, Late: map[string]int{}, Faults: faults}
+	res := &Result{Mode: load.Mode, Writes: map[string]int{}, Late: map[string]int{},
+		Reads: map[string]int{}, LateReads: map[string]int{}, Faults: faults}
 	if len(events) > 0 {
 		res.Start, res.End = events[0].T, events[len(events)-1].T
 	}
@@ -172,7 +175,12 @@ func countWrites(res *Result, events []Event, applied map[string]int64) {
 		switch {
 		case ev.Op == OpHoldFail:
 			res.HoldFails++
-		case ev.Op == OpWrite || ev.Op == OpRead && ev.Outcome != "":
+		case ev.Op == OpRead && ev.Outcome != "":
+			res.Reads[ev.Outcome]++
+			if ev.Late {
+				res.LateReads[ev.Outcome]++
+			}
+		case ev.Op == OpWrite:
 			if _, ok := applied[ev.Mark]; ok && ev.Outcome == Unknown {
 				res.UnknownLanded++
 			}

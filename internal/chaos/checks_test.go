@@ -167,6 +167,9 @@ func TestCheckTornReads(t *testing.T) {
 			if got := len(violations(res, "torn-read")); got != tt.want || res.TornExcused != tt.excus {
 				t.Errorf("torn reads: got %d (excused %d), want %d (excused %d)", got, res.TornExcused, tt.want, tt.excus)
 			}
+			if got := res.Reads[tt.read.Outcome]; got != 1 || len(res.Writes) != 0 {
+				t.Errorf("fenced reads %s: got %d (writes %v), want 1 (no writes)", tt.read.Outcome, got, res.Writes)
+			}
 		})
 	}
 }

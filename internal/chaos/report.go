@@ -34,13 +34,13 @@ func writeRunFiles(dir string, events []Event, res *Result) error {
 // fault.
 func Markdown(results []*Result, links map[*Result]string) string {
 	var b strings.Builder
-	b.WriteString("| etcd | workload | time | holds | handoffs | losses told | fenced writes and reads applied / refused / answer lost (landed) | late ones applied / refused | linearizable | leaked keys | violations | timeline |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| etcd | workload | time | holds | handoffs | losses told | writes applied / refused / answer lost (landed) | late writes applied / refused | fenced reads applied / refused / answer lost (late: applied / refused) | linearizable | leaked keys | violations | timeline |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range results {
-		fmt.Fprintf(&b, "| %s | %s | %s | %d | %d | %d | %d / %d / %d (%d) | %d / %d | %s | %d | %d | %s |\n",
+		fmt.Fprintf(&b, "| %s | %s | %s | %d | %d | %d | %d / %d / %d (%d) | %d / %d | %s | %s | %d | %d | %s |\n",
 			r.Etcd, r.Mode, time.Duration(r.End-r.Start).Round(time.Second), r.Holds, r.Handoffs, r.Losses,
 			r.Writes[Applied], r.Writes[Refused], r.Writes[Unknown], r.UnknownLanded, r.Late[Applied], r.Late[Refused],
-			orDash(r.Linearizable), len(r.LeakedKeys), len(r.Violations), links[r])
+			readsText(r), orDash(r.Linearizable), len(r.LeakedKeys), len(r.Violations), links[r])
 	}
 	b.WriteString("\n| etcd | workload | fault | target | lasted | holds during | lost (told after) | handoffs: longest | first hold after heal |\n")
 	b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
@@ -65,6 +65,15 @@ func Markdown(results []*Result, links map[*Result]string) string {
 		}
 	}
 	return b.String()
+}
+
+// readsText is the fenced reads' figures; "-" for a workload without.
+func readsText(r *Result) string {
+	if len(r.Reads) == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%d / %d / %d (late: %d / %d)", r.Reads[Applied], r.Reads[Refused], r.Reads[Unknown],
+		r.LateReads[Applied], r.LateReads[Refused])
 }
 
 func lostText(ds []time.Duration) string {

@@ -55,9 +55,8 @@ func (w *worker) increment(h tenure, late bool) {
 // readPair reads the RW pair in one Get (one revision), fenced as the
 // writes are: in a txn that reads only while h's key still holds. An
 // unfenced read that was in flight when the hold was lost can be served
-// after a writer got in and see the pair torn; Done, checked after it
-// returns, would say so, but the fence makes the read itself safe. late
-// is set if the hold's Done had closed before the read began.
+// after a writer got in and see the pair torn. late is set if the hold's
+// Done had closed before the read began.
 func (w *worker) readPair(h tenure, late bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
