@@ -3,7 +3,6 @@ package brokerlocktest
 import (
 	"context"
 	"errors"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -437,9 +436,10 @@ func (s suite) electionExclusion(t *testing.T) {
 		mu.Lock()
 		tokens = append(tokens, term.Token())
 		mu.Unlock()
-		for range 10 { // let another candidate try to lead meanwhile (once
-			runtime.Gosched() // was not always enough for a broken one to)
-		}
+		// Not synchronisation: it widens the window in which a second
+		// leader would be counted (yielding a few times was not always
+		// enough for a broken election's other candidates to lead).
+		time.Sleep(200 * time.Microsecond)
 		leaders.Add(-1)
 		return nil
 	}
