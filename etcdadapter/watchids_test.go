@@ -1,7 +1,6 @@
 package etcdadapter_test
 
 import (
-	"net"
 	"testing"
 	"time"
 
@@ -79,17 +78,9 @@ type numberingServer struct {
 }
 
 func startNumberingServer(t *testing.T) *numberingServer {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &numberingServer{addr: l.Addr().String(), reqs: make(chan *pb.WatchRequest, 16),
+	s := &numberingServer{reqs: make(chan *pb.WatchRequest, 16),
 		resps: make(chan *pb.WatchResponse, 16), probes: map[int64]bool{}}
-	g := grpc.NewServer()
-	pb.RegisterWatchServer(g, s)
-	served := make(chan struct{})
-	go func() { defer close(served); _ = g.Serve(l) }()
-	t.Cleanup(func() { g.Stop(); <-served })
+	s.addr = testutil.ServeGRPC(t, func(g *grpc.Server) { pb.RegisterWatchServer(g, s) })
 	return s
 }
 

@@ -27,32 +27,45 @@ type GRPCProxy struct {
 func StartGRPCProxy(t testing.TB, endpoints []string) *GRPCProxy {
 	t.Helper()
 	client := NewClientWith(t, clientConfig(endpoints))
-	l, err := net.Listen("tcp", net.JoinHostPort(loopback, "0"))
-	if err != nil {
-		t.Fatalf("testutil: grpc proxy: listen: %v", err)
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	kv, kvDone := grpcproxy.NewKvProxy(client)
 	watch, watchDone := grpcproxy.NewWatchProxy(ctx, zap.NewNop(), client)
 	lease, leaseDone := grpcproxy.NewLeaseProxy(ctx, client)
+	t.Cleanup(func() { // after ServeGRPC's: the server has stopped
+		cancel()
+		<-kvDone
+		<-watchDone
+		<-leaseDone
+	})
+	addr := ServeGRPC(t, func(srv *grpc.Server) {
+		pb.RegisterKVServer(srv, kv)
+		pb.RegisterWatchServer(srv, watch)
+		pb.RegisterLeaseServer(srv, lease)
+	})
+	return &GRPCProxy{addr: addr}
+}
+
+// ServeGRPC serves a gRPC server with the services register registers on
+// a free loopback port, and returns its address; the server stops when
+// t's test finishes (before what was cleaned up earlier).
+func ServeGRPC(t testing.TB, register func(*grpc.Server)) string {
+	t.Helper()
+	l, err := net.Listen("tcp", net.JoinHostPort(loopback, "0"))
+	if err != nil {
+		t.Fatalf("testutil: grpc server: listen: %v", err)
+	}
 	srv := grpc.NewServer()
-	pb.RegisterKVServer(srv, kv)
-	pb.RegisterWatchServer(srv, watch)
-	pb.RegisterLeaseServer(srv, lease)
+	register(srv)
 	served := make(chan struct{})
 	go func() {
 		defer close(served)
 		_ = srv.Serve(l)
 	}()
 	t.Cleanup(func() {
-		cancel()
 		srv.Stop()
 		<-served
-		<-kvDone
-		<-watchDone
-		<-leaseDone
 	})
-	return &GRPCProxy{addr: l.Addr().String()}
+	return l.Addr().String()
 }
 
 // Endpoints are the proxy's client endpoints.
