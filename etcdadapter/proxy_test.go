@@ -17,14 +17,17 @@ import (
 // confirms them out of order: the adapter's watch stream must tell its
 // watches apart anyway. The proxy answers a lease renewal only when its
 // own client next renews the lease (up to a third of the TTL plus 500ms
-// later), so KeepAlive is checked with a 5s TTL there.
+// later), so KeepAlive is checked with a 5s TTL there; and a waiter's
+// first put takes two more hops (a lease grant and the put, each through
+// the proxy), so it is given 500ms to queue (make test failed once on
+// 100ms, with every package's tests running).
 func TestConformanceBehindGRPCProxy(t *testing.T) {
 	proxy := testutil.StartGRPCProxy(t, etcd.Endpoints())
 	brokerlocktest.RunWith(t, func(t *testing.T) brokerlock.Adapter {
 		a := etcdadapter.New(proxy.NewClient(t), etcdadapter.WithPrefix("proxied/"))
 		t.Cleanup(func() { a.Close() })
 		return a
-	}, brokerlocktest.Config{KeepAliveTTL: 5 * time.Second})
+	}, brokerlocktest.Config{KeepAliveTTL: 5 * time.Second, QueueDelay: 500 * time.Millisecond})
 }
 
 // The adapter's stream sends watch creates back to back only to a server

@@ -17,8 +17,9 @@ const (
 	// happen promptly; it is the Timeout of waiters that must get the lock.
 	waitBound = 5 * time.Second
 	// queueDelay is how long the suite lets a waiter that has entered
-	// Adapter.Acquire register in the lock's queue. The API has no event
-	// for "queued", so this is the one place where order needs time.
+	// Adapter.Acquire register in the lock's queue (Config.QueueDelay's
+	// default). The API has no event for "queued", so this is the one
+	// place where order needs time.
 	queueDelay = 100 * time.Millisecond
 	// ttlSlack is how late a TTL may end a hold: the backend's own clock
 	// and a watch round trip lie between the timer and the next holder.
@@ -33,6 +34,7 @@ var waitOpts = brokerlock.Options{Timeout: waitBound}
 type suite struct {
 	newAdapter   func(t *testing.T) brokerlock.Adapter
 	keepAliveTTL time.Duration // Config.KeepAliveTTL
+	queueDelay   time.Duration // Config.QueueDelay
 }
 
 // locks returns n BrokerLocks, each on an adapter of its own: n clients.
@@ -49,7 +51,7 @@ func (s suite) locks(t *testing.T, n int) []*brokerlock.BrokerLock {
 // the probe.
 func (s suite) probed(t *testing.T) (*brokerlock.BrokerLock, *probe) {
 	t.Helper()
-	p := &probe{Adapter: s.newAdapter(t), entered: make(chan struct{}, 64)}
+	p := &probe{Adapter: s.newAdapter(t), entered: make(chan struct{}, 64), queueDelay: s.queueDelay}
 	return brokerlock.New(p), p
 }
 
@@ -57,7 +59,8 @@ func (s suite) probed(t *testing.T) (*brokerlock.BrokerLock, *probe) {
 // that a test can wait until a waiter is inside Acquire.
 type probe struct {
 	brokerlock.Adapter
-	entered chan struct{}
+	entered    chan struct{}
+	queueDelay time.Duration // Config.QueueDelay
 }
 
 // Unwrap returns the adapter the probe wraps.
@@ -74,7 +77,7 @@ func (p *probe) Acquire(ctx context.Context, id string, req brokerlock.Request) 
 }
 
 // waitQueued waits until a call has entered Acquire, then gives it
-// queueDelay to register in the queue.
+// p.queueDelay to register in the queue.
 func (p *probe) waitQueued(t *testing.T) {
 	t.Helper()
 	select {
@@ -82,7 +85,7 @@ func (p *probe) waitQueued(t *testing.T) {
 	case <-time.After(waitBound):
 		t.Fatalf("no call entered Adapter.Acquire within %v", waitBound)
 	}
-	time.Sleep(queueDelay)
+	time.Sleep(p.queueDelay)
 }
 
 // uniqueID returns a lock id that no other test uses.
